@@ -1,0 +1,301 @@
+//! The scoping stage: which VPCs are judged under which profile, which flow logs belong to
+//! them, and which destinations those flow logs use. Rules read this; they never re-derive it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::estate::{Estate, RegionView};
+use crate::destination::{self, Destination, ResolvedDestination};
+use crate::findings::OutOfScope;
+use crate::policy::{Policy, Profile};
+use crate::snapshot::{FlowLog, NetworkInterface, Subnet, Vpc};
+
+/// A VPC that a profile selected.
+pub struct ScopedVpc<'a> {
+    pub view: &'a RegionView<'a>,
+    pub vpc: &'a Vpc,
+    pub profile: &'a Profile,
+}
+
+impl<'a> ScopedVpc<'a> {
+    pub fn account_id(&self) -> &'a str {
+        self.view.account_id
+    }
+    pub fn region(&self) -> &'a str {
+        &self.view.data.region
+    }
+    pub fn id(&self) -> &'a str {
+        &self.vpc.vpc_id
+    }
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:ec2:{}:{}:vpc/{}",
+            self.region(),
+            self.account_id(),
+            self.id()
+        )
+    }
+    pub fn subnets(&self) -> &'a [&'a Subnet] {
+        self.view
+            .subnets_by_vpc
+            .get(self.vpc.vpc_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+    pub fn network_interfaces(&self) -> &'a [&'a NetworkInterface] {
+        self.view
+            .enis_by_vpc
+            .get(self.vpc.vpc_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+    /// Flow logs attached to a resource id in this VPC's account and region.
+    pub fn flow_logs_on(&self, resource_id: &str) -> &'a [&'a FlowLog] {
+        self.view
+            .flow_logs_by_resource
+            .get(resource_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+/// A flow log attached to a judged VPC, its subnets or its ENIs.
+pub struct ScopedFlowLog<'a> {
+    pub flow_log: &'a FlowLog,
+    /// Index into `Context::vpcs`.
+    pub vpc: usize,
+    pub destination: Result<ResolvedDestination, String>,
+}
+
+/// A destination and the flow logs that deliver to it.
+pub struct DestinationUse {
+    pub destination: Destination,
+    /// Indices into `Context::flow_logs`, sorted.
+    pub users: Vec<usize>,
+}
+
+pub struct Context<'a> {
+    pub estate: &'a Estate<'a>,
+    pub today: NaiveDate,
+    pub vpcs: Vec<ScopedVpc<'a>>,
+    pub flow_logs: Vec<ScopedFlowLog<'a>>,
+    pub destinations: Vec<DestinationUse>,
+    pub out_of_scope: Vec<OutOfScope>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(estate: &'a Estate<'a>, policy: &'a Policy, today: NaiveDate) -> Context<'a> {
+        let mut vpcs = Vec::new();
+        let mut out_of_scope = Vec::new();
+        let mut attached: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+        for view in estate.regions() {
+            let region = view.data.region.as_str();
+            let mut region_vpcs: Vec<&Vpc> = view.data.vpcs.iter().collect();
+            region_vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
+            for vpc in region_vpcs {
+                let skip = |reason: String| OutOfScope {
+                    resource_type: "vpc".to_string(),
+                    resource_id: vpc.vpc_id.clone(),
+                    account_id: view.account_id.to_string(),
+                    region: region.to_string(),
+                    reason,
+                };
+                if vpc.owner_id != view.account_id {
+                    // The owner's flow logs are invisible from here; judging would give false failures.
+                    out_of_scope.push(skip(format!(
+                        "shared VPC owned by account {}; its coverage is judged in the owner's account",
+                        vpc.owner_id
+                    )));
+                    continue;
+                }
+                let Some(profile) = policy.profile_for(view.account_id, region, vpc) else {
+                    out_of_scope.push(skip(format!(
+                        "no profile of policy `{}` selects it and the policy has no default",
+                        policy.name
+                    )));
+                    continue;
+                };
+                let scoped = ScopedVpc { view, vpc, profile };
+                let empty = scoped.network_interfaces().is_empty();
+                let includes_empty = profile
+                    .requirements
+                    .coverage
+                    .as_ref()
+                    .is_none_or(|c| c.include_empty_vpcs);
+                if empty && !includes_empty {
+                    out_of_scope.push(skip(format!(
+                        "has no network interfaces and profile `{}` sets include_empty_vpcs: false",
+                        profile.name
+                    )));
+                    continue;
+                }
+                attached.insert((view.account_id, region, vpc.vpc_id.as_str()));
+                for s in scoped.subnets() {
+                    attached.insert((view.account_id, region, s.subnet_id.as_str()));
+                }
+                for e in scoped.network_interfaces() {
+                    attached.insert((view.account_id, region, e.network_interface_id.as_str()));
+                }
+                vpcs.push(scoped);
+            }
+        }
+
+        let mut flow_logs = Vec::new();
+        for (index, vpc) in vpcs.iter().enumerate() {
+            let mut resources = vec![vpc.id()];
+            resources.extend(vpc.subnets().iter().map(|s| s.subnet_id.as_str()));
+            resources.extend(
+                vpc.network_interfaces()
+                    .iter()
+                    .map(|e| e.network_interface_id.as_str()),
+            );
+            for resource in resources {
+                for fl in vpc.flow_logs_on(resource) {
+                    flow_logs.push(ScopedFlowLog {
+                        flow_log: fl,
+                        vpc: index,
+                        destination: destination::resolve(fl, vpc.account_id(), vpc.region()),
+                    });
+                }
+            }
+        }
+        flow_logs.sort_by(|a, b| {
+            let va = &vpcs[a.vpc];
+            let vb = &vpcs[b.vpc];
+            (va.account_id(), va.region(), &a.flow_log.flow_log_id).cmp(&(
+                vb.account_id(),
+                vb.region(),
+                &b.flow_log.flow_log_id,
+            ))
+        });
+
+        // Flow logs on resources that are not judged VPC resources: say why they were skipped.
+        for view in estate.regions() {
+            let region = view.data.region.as_str();
+            for fl in &view.data.flow_logs {
+                if attached.contains(&(view.account_id, region, fl.resource_id.as_str())) {
+                    continue;
+                }
+                let known = view.data.vpcs.iter().any(|v| v.vpc_id == fl.resource_id)
+                    || view
+                        .data
+                        .subnets
+                        .iter()
+                        .any(|s| s.subnet_id == fl.resource_id)
+                    || view
+                        .data
+                        .network_interfaces
+                        .iter()
+                        .any(|e| e.network_interface_id == fl.resource_id);
+                let reason = if fl.resource_id.starts_with("tgw-") {
+                    "Transit Gateway flow log; flowaudit audits VPC, subnet and ENI logs"
+                        .to_string()
+                } else if known {
+                    "attached to a resource of a VPC that is out of scope".to_string()
+                } else {
+                    format!(
+                        "attached to {}, which was not found in the snapshot",
+                        fl.resource_id
+                    )
+                };
+                out_of_scope.push(OutOfScope {
+                    resource_type: "flow-log".to_string(),
+                    resource_id: fl.flow_log_id.clone(),
+                    account_id: view.account_id.to_string(),
+                    region: region.to_string(),
+                    reason,
+                });
+            }
+        }
+        out_of_scope.sort();
+
+        let mut by_destination: BTreeMap<Destination, Vec<usize>> = BTreeMap::new();
+        for (index, fl) in flow_logs.iter().enumerate() {
+            if let Ok(resolved) = &fl.destination {
+                by_destination
+                    .entry(resolved.destination.clone())
+                    .or_default()
+                    .push(index);
+            }
+        }
+        let destinations = by_destination
+            .into_iter()
+            .map(|(destination, users)| DestinationUse { destination, users })
+            .collect();
+
+        Context {
+            estate,
+            today,
+            vpcs,
+            flow_logs,
+            destinations,
+            out_of_scope,
+        }
+    }
+
+    pub fn vpc_of(&self, flow_log: &ScopedFlowLog<'a>) -> &ScopedVpc<'a> {
+        &self.vpcs[flow_log.vpc]
+    }
+
+    /// The distinct profiles of the VPCs that deliver to a destination, by name.
+    pub fn profiles_using(&self, users: &[usize]) -> Vec<&'a Profile> {
+        let mut profiles: BTreeMap<&str, &'a Profile> = BTreeMap::new();
+        for &u in users {
+            let p = self.vpcs[self.flow_logs[u].vpc].profile;
+            profiles.insert(p.name.as_str(), p);
+        }
+        profiles.into_values().collect()
+    }
+
+    /// Which flow logs and VPCs depend on a destination, for evidence and messages.
+    pub fn dependents(&self, users: &[usize]) -> Value {
+        let mut flow_logs: Vec<&str> = Vec::new();
+        let mut vpcs: Vec<String> = Vec::new();
+        for &u in users {
+            let fl = &self.flow_logs[u];
+            let vpc = self.vpc_of(fl);
+            flow_logs.push(&fl.flow_log.flow_log_id);
+            vpcs.push(format!(
+                "{}/{}/{}",
+                vpc.account_id(),
+                vpc.region(),
+                vpc.id()
+            ));
+        }
+        flow_logs.sort();
+        flow_logs.dedup();
+        vpcs.sort();
+        vpcs.dedup();
+        json!({ "flow_logs": flow_logs, "vpcs": vpcs })
+    }
+
+    /// "fl-1, fl-2 (vpc-a, vpc-b)": a short list of dependants for messages.
+    pub fn dependents_text(&self, users: &[usize]) -> String {
+        let mut flow_logs: Vec<&str> = users
+            .iter()
+            .map(|&u| self.flow_logs[u].flow_log.flow_log_id.as_str())
+            .collect();
+        let mut vpcs: Vec<&str> = users
+            .iter()
+            .map(|&u| self.vpc_of(&self.flow_logs[u]).id())
+            .collect();
+        flow_logs.sort();
+        flow_logs.dedup();
+        vpcs.sort();
+        vpcs.dedup();
+        format!("used by {} ({})", short_list(&flow_logs), short_list(&vpcs))
+    }
+}
+
+/// Up to five items, then "and N more".
+pub fn short_list<S: AsRef<str>>(items: &[S]) -> String {
+    const SHOWN: usize = 5;
+    let head: Vec<&str> = items.iter().take(SHOWN).map(AsRef::as_ref).collect();
+    if items.len() > SHOWN {
+        format!("{} and {} more", head.join(", "), items.len() - SHOWN)
+    } else {
+        head.join(", ")
+    }
+}

@@ -1,0 +1,139 @@
+//! Lookups over a snapshot, built once so that rules never scan lists per resource.
+
+use std::collections::BTreeMap;
+
+use crate::snapshot::{
+    Bucket, CollectionError, DeliveryStream, FlowLog, LogGroup, NetworkInterface, RegionSnapshot,
+    Snapshot, Subnet,
+};
+
+/// One account's view of one region.
+pub struct RegionView<'a> {
+    pub account_id: &'a str,
+    pub data: &'a RegionSnapshot,
+    pub subnets_by_vpc: BTreeMap<&'a str, Vec<&'a Subnet>>,
+    pub enis_by_vpc: BTreeMap<&'a str, Vec<&'a NetworkInterface>>,
+    pub flow_logs_by_resource: BTreeMap<&'a str, Vec<&'a FlowLog>>,
+    pub log_groups: BTreeMap<&'a str, &'a LogGroup>,
+    pub delivery_streams: BTreeMap<&'a str, &'a DeliveryStream>,
+}
+
+pub struct Estate<'a> {
+    pub snapshot: &'a Snapshot,
+    /// account id -> region -> view.
+    regions: BTreeMap<&'a str, BTreeMap<&'a str, RegionView<'a>>>,
+    buckets: BTreeMap<&'a str, &'a Bucket>,
+}
+
+impl<'a> Estate<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Estate<'a> {
+        let mut regions: BTreeMap<&'a str, BTreeMap<&'a str, RegionView<'a>>> = BTreeMap::new();
+        for account in &snapshot.accounts {
+            for data in &account.regions {
+                let mut view = RegionView {
+                    account_id: &account.account_id,
+                    data,
+                    subnets_by_vpc: BTreeMap::new(),
+                    enis_by_vpc: BTreeMap::new(),
+                    flow_logs_by_resource: BTreeMap::new(),
+                    log_groups: BTreeMap::new(),
+                    delivery_streams: BTreeMap::new(),
+                };
+                for s in &data.subnets {
+                    view.subnets_by_vpc
+                        .entry(s.vpc_id.as_str())
+                        .or_default()
+                        .push(s);
+                }
+                for e in &data.network_interfaces {
+                    view.enis_by_vpc
+                        .entry(e.vpc_id.as_str())
+                        .or_default()
+                        .push(e);
+                }
+                for f in &data.flow_logs {
+                    view.flow_logs_by_resource
+                        .entry(f.resource_id.as_str())
+                        .or_default()
+                        .push(f);
+                }
+                for g in &data.log_groups {
+                    view.log_groups.insert(g.log_group_name.as_str(), g);
+                }
+                for s in &data.delivery_streams {
+                    view.delivery_streams
+                        .insert(s.delivery_stream_name.as_str(), s);
+                }
+                for list in view.subnets_by_vpc.values_mut() {
+                    list.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
+                }
+                for list in view.enis_by_vpc.values_mut() {
+                    list.sort_by(|a, b| a.network_interface_id.cmp(&b.network_interface_id));
+                }
+                for list in view.flow_logs_by_resource.values_mut() {
+                    list.sort_by(|a, b| a.flow_log_id.cmp(&b.flow_log_id));
+                }
+                regions
+                    .entry(account.account_id.as_str())
+                    .or_default()
+                    .insert(data.region.as_str(), view);
+            }
+        }
+        let buckets = snapshot
+            .buckets
+            .iter()
+            .map(|b| (b.name.as_str(), b))
+            .collect();
+        Estate {
+            snapshot,
+            regions,
+            buckets,
+        }
+    }
+
+    /// Every account/region view, in account then region order.
+    pub fn regions(&self) -> impl Iterator<Item = &RegionView<'a>> {
+        self.regions.values().flat_map(BTreeMap::values)
+    }
+
+    pub fn region(&self, account_id: &str, region: &str) -> Option<&RegionView<'a>> {
+        self.regions.get(account_id)?.get(region)
+    }
+
+    pub fn bucket(&self, name: &str) -> Option<&'a Bucket> {
+        self.buckets.get(name).copied()
+    }
+
+    /// The collection errors of one service's operations in one account and region.
+    pub fn failures(
+        &self,
+        account_id: &str,
+        region: &str,
+        service: &str,
+        operations: &[&str],
+    ) -> Vec<&'a CollectionError> {
+        self.snapshot
+            .collection_errors
+            .iter()
+            .filter(|e| {
+                e.account_id == account_id
+                    && e.region == region
+                    && e.service == service
+                    && operations.contains(&e.operation.as_str())
+            })
+            .collect()
+    }
+
+    /// The collection errors about one resource (a bucket, say).
+    pub fn failures_for_resource(
+        &self,
+        service: &str,
+        resource_id: &str,
+    ) -> Vec<&'a CollectionError> {
+        self.snapshot
+            .collection_errors
+            .iter()
+            .filter(|e| e.service == service && e.resource_id.as_deref() == Some(resource_id))
+            .collect()
+    }
+}

@@ -1,0 +1,60 @@
+//! Snapshot + policy + date -> findings. Pure: no I/O and no clock; the same inputs always
+//! give the same findings in the same order.
+
+mod context;
+mod estate;
+mod waivers;
+
+pub use context::{Context, DestinationUse, ScopedFlowLog, ScopedVpc, short_list};
+pub use estate::{Estate, RegionView};
+pub use waivers::WaiverUse;
+
+use chrono::NaiveDate;
+
+use crate::findings::{Finding, OutOfScope};
+use crate::policy::Policy;
+use crate::rules;
+use crate::snapshot::Snapshot;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Sorted by rule id, account, region and resource.
+    pub findings: Vec<Finding>,
+    pub out_of_scope: Vec<OutOfScope>,
+    /// Every waiver of the policy, with what it matched.
+    pub waivers: Vec<WaiverUse>,
+}
+
+pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evaluation {
+    let estate = Estate::new(snapshot);
+    let ctx = Context::new(&estate, policy, today);
+    let mut findings = Vec::new();
+    rules::check_all(&ctx, &mut findings);
+    for f in &mut findings {
+        if let Some(sev) = policy.severity_overrides.get(&f.rule_id) {
+            f.severity = *sev;
+        }
+    }
+    let waivers = waivers::apply(policy, today, &mut findings);
+    findings.sort_by(|a, b| {
+        (
+            &a.rule_id,
+            &a.account_id,
+            &a.region,
+            &a.resource_id,
+            &a.message,
+        )
+            .cmp(&(
+                &b.rule_id,
+                &b.account_id,
+                &b.region,
+                &b.resource_id,
+                &b.message,
+            ))
+    });
+    Evaluation {
+        findings,
+        out_of_scope: ctx.out_of_scope,
+        waivers,
+    }
+}

@@ -1,0 +1,206 @@
+//! What evaluation produces: findings, and the vocabulary they are described in.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a failure is. Ordered from least to most severe, so `>=` reads naturally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown severity `{s}`; expected critical, high, medium, low or info")
+            })
+    }
+}
+
+/// The fixed rule categories. Reports and downstream tooling read these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Coverage,
+    FlowLogSettings,
+    Destination,
+    CloudwatchRetention,
+    S3Lifecycle,
+    DestinationSecurity,
+    Collection,
+}
+
+impl Category {
+    pub const ALL: [Category; 7] = [
+        Category::Coverage,
+        Category::FlowLogSettings,
+        Category::Destination,
+        Category::CloudwatchRetention,
+        Category::S3Lifecycle,
+        Category::DestinationSecurity,
+        Category::Collection,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Coverage => "coverage",
+            Category::FlowLogSettings => "flow_log_settings",
+            Category::Destination => "destination",
+            Category::CloudwatchRetention => "cloudwatch_retention",
+            Category::S3Lifecycle => "s3_lifecycle",
+            Category::DestinationSecurity => "destination_security",
+            Category::Collection => "collection",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verdict of one check on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Checked and compliant. Kept in reports as evidence.
+    Pass,
+    /// Checked and not compliant.
+    Fail,
+    /// Not compliant, but an unexpired waiver covers it.
+    Waived,
+    /// Could not be judged because data was missing. Never counts as compliant.
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Waived => "waived",
+            Status::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The waiver a finding met: the one that waived it, or an expired one that no longer does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverRef {
+    pub reason: String,
+    pub approved_by: String,
+    pub expires: String,
+    pub expired: bool,
+}
+
+/// One check of one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub status: Status,
+    pub resource_type: String,
+    pub resource_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_arn: Option<String>,
+    pub account_id: String,
+    pub region: String,
+    /// The policy profile the resource was judged under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub message: String,
+    /// The values that decided the verdict.
+    pub evidence: serde_json::Value,
+    pub remediation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRef>,
+}
+
+impl Finding {
+    /// The identity of a finding across runs: drift and waivers match on it.
+    pub fn key(&self) -> (&str, &str, &str, &str) {
+        (
+            &self.rule_id,
+            &self.resource_id,
+            &self.account_id,
+            &self.region,
+        )
+    }
+}
+
+/// A resource that was seen but deliberately not judged, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OutOfScope {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub waived: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            match f.status {
+                Status::Pass => s.pass += 1,
+                Status::Fail => s.fail += 1,
+                Status::Waived => s.waived += 1,
+                Status::Error => s.error += 1,
+            }
+        }
+        s
+    }
+}

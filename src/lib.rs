@@ -1,0 +1,16 @@
+//! flowaudit: audits AWS VPC Flow Log coverage, delivery and retention against policies.
+//!
+//! The pipeline is `collect` (AWS SDK -> [`snapshot::Snapshot`]), [`evaluate::evaluate`]
+//! (snapshot + [`policy::Policy`] + date -> [`findings::Finding`]s, pure) and [`report`].
+
+pub mod destination;
+pub mod evaluate;
+pub mod findings;
+pub mod lifecycle;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod snapshot;
+
+/// The version recorded in snapshots and reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,69 @@
+//! Reading policy files, with errors that name the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+use super::Policy;
+use super::model::PolicyFile;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read policy {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("policy {}: {message}", location(path, *line, *column))]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+}
+
+fn location(path: &Path, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", path.display()),
+        _ => path.display().to_string(),
+    }
+}
+
+/// Parses policy text; `path` is used only in messages.
+pub fn parse(text: &str, path: &Path) -> Result<Policy, PolicyError> {
+    let file: PolicyFile = serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = match e.location() {
+            Some(loc) => (Some(loc.line()), Some(loc.column())),
+            None => (None, None),
+        };
+        let full = e.to_string();
+        // serde_yaml appends " at line L column C"; the location is given up front instead.
+        let message = match (line, column) {
+            (Some(l), Some(c)) => full
+                .strip_suffix(&format!(" at line {l} column {c}"))
+                .unwrap_or(&full)
+                .to_string(),
+            _ => full,
+        };
+        PolicyError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    })?;
+    Ok(Policy::from_file(file))
+}
+
+pub fn load(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
+    let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes.clone()).map_err(|e| PolicyError::Invalid {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        message: format!("the file is not UTF-8 text ({e})"),
+    })?;
+    Ok((parse(&text, path)?, bytes))
+}

@@ -1,0 +1,54 @@
+//! Policies: what a VPC must satisfy, which VPCs that applies to, and the accepted exceptions.
+
+mod checked;
+mod load;
+mod model;
+mod scope;
+
+pub use load::{PolicyError, load, parse};
+pub use model::*;
+pub use scope::Profile;
+
+/// A loaded policy, with each profile's requirements already resolved against `default`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub name: String,
+    pub description: String,
+    /// In match order; the default, if any, is last with an empty selector.
+    pub profiles: Vec<Profile>,
+    pub waivers: Vec<Waiver>,
+    pub severity_overrides: std::collections::BTreeMap<String, crate::findings::Severity>,
+}
+
+impl Policy {
+    pub fn from_file(file: PolicyFile) -> Policy {
+        let default = file.default.clone().unwrap_or_default();
+        let mut profiles: Vec<Profile> = file
+            .profiles
+            .into_iter()
+            .map(|p| Profile {
+                name: p.name,
+                selector: p.selector,
+                requirements: p.requirements.or(&default),
+            })
+            .collect();
+        if let Some(default) = file.default {
+            profiles.push(Profile {
+                name: "default".to_string(),
+                selector: Selector::default(),
+                requirements: default,
+            });
+        }
+        Policy {
+            name: file.name,
+            description: file.description,
+            profiles,
+            waivers: file.waivers,
+            severity_overrides: file
+                .severity
+                .into_iter()
+                .map(|(id, sev)| (id.0, sev))
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,633 @@
+//! The policy file's schema. Every type rejects unknown keys, and every value that can be
+//! wrong on its own is checked where it is parsed (see `checked`).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::checked::{checked_map, checked_str, checked_u32};
+use crate::findings::Severity;
+use crate::rules;
+
+/// The retention values CloudWatch Logs accepts in PutRetentionPolicy.
+pub const CLOUDWATCH_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Applies to VPCs that no profile matches. Without it such VPCs are out of scope.
+    #[serde(default)]
+    pub default: Option<Requirements>,
+    /// Tried in order; the first whose `match` selects a VPC applies to it.
+    #[serde(default)]
+    pub profiles: Vec<ProfileFile>,
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+    /// Per-rule severity overrides.
+    #[serde(default)]
+    pub severity: BTreeMap<RuleId, Severity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub name: String,
+    #[serde(rename = "match", default)]
+    pub selector: Selector,
+    /// Sections given here replace the default's section of the same name; sections left
+    /// out come from `default`.
+    #[serde(default)]
+    pub requirements: Requirements,
+}
+
+/// Which VPCs a profile applies to. Every criterion given must hold; an empty selector
+/// matches every VPC.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selector {
+    #[serde(default)]
+    pub accounts: Vec<AccountId>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Tag key to accepted values. The VPC must carry every key with one of its values.
+    #[serde(default)]
+    pub vpc_tags: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct AccountId(pub String);
+
+impl<'de> Deserialize<'de> for AccountId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A 12-digit id is often written unquoted in YAML, so numbers are accepted too.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = AccountId;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a 12-digit AWS account id")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<AccountId, E> {
+                self.visit_str(&format!("{v:012}"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AccountId, E> {
+                if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+                    Ok(AccountId(v.to_string()))
+                } else {
+                    Err(E::custom(format!(
+                        "`{v}` is not an AWS account id; expected 12 digits"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What a VPC in scope must satisfy. A section that is absent is not checked.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<CoverageRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_logs: Option<FlowLogRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destinations: Option<DestinationRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudwatch: Option<CloudWatchRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Requirement>,
+}
+
+impl Requirements {
+    /// Section-wise fallback: each section this set lacks is taken from `fallback`.
+    pub fn or(&self, fallback: &Requirements) -> Requirements {
+        Requirements {
+            coverage: self.coverage.clone().or_else(|| fallback.coverage.clone()),
+            flow_logs: self
+                .flow_logs
+                .clone()
+                .or_else(|| fallback.flow_logs.clone()),
+            destinations: self
+                .destinations
+                .clone()
+                .or_else(|| fallback.destinations.clone()),
+            cloudwatch: self
+                .cloudwatch
+                .clone()
+                .or_else(|| fallback.cloudwatch.clone()),
+            s3: self.s3.clone().or_else(|| fallback.s3.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoverageLevel {
+    /// Every ENI is covered by a log on itself, its subnet or its VPC.
+    Eni,
+    /// Every subnet is covered by a log on itself or its VPC.
+    Subnet,
+    /// The VPC itself has a log.
+    Vpc,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRequirement {
+    pub level: CoverageLevel,
+    /// A VPC with no ENIs is still judged (its subnets must be covered, so that the next
+    /// ENI created there is recorded) unless this is false.
+    #[serde(default = "yes")]
+    pub include_empty_vpcs: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+pub enum TrafficType {
+    #[serde(rename = "ALL")]
+    All,
+    #[serde(rename = "ACCEPT")]
+    Accept,
+    #[serde(rename = "REJECT")]
+    Reject,
+}
+
+impl TrafficType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrafficType::All => "ALL",
+            TrafficType::Accept => "ACCEPT",
+            TrafficType::Reject => "REJECT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLogRequirement {
+    /// Traffic types a flow log may capture to count. Empty accepts any.
+    #[serde(default)]
+    pub traffic_types: Vec<TrafficType>,
+    /// 60 or 600 seconds.
+    #[serde(
+        default,
+        deserialize_with = "aggregation_interval",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_aggregation_interval: Option<u32>,
+    /// Fields the log format must include, by their `${name}`.
+    #[serde(default)]
+    pub required_fields: Vec<LogField>,
+    /// A flow log whose delivery FAILED does not count toward coverage.
+    #[serde(default)]
+    pub require_delivery_success: bool,
+}
+
+fn aggregation_interval<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    checked_u32(d, "60 or 600", |v| match v {
+        60 | 600 => Ok(()),
+        _ => Err(format!(
+            "max_aggregation_interval {v} is not one AWS offers; expected 60 or 600 (seconds)"
+        )),
+    })
+    .map(Some)
+}
+
+/// The fields a flow log record can carry (version 2 to 5).
+pub const LOG_FIELDS: [&str; 38] = [
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
+    "vpc-id",
+    "subnet-id",
+    "instance-id",
+    "tcp-flags",
+    "type",
+    "pkt-srcaddr",
+    "pkt-dstaddr",
+    "region",
+    "az-id",
+    "sublocation-type",
+    "sublocation-id",
+    "pkt-src-aws-service",
+    "pkt-dst-aws-service",
+    "flow-direction",
+    "traffic-path",
+    "ecs-cluster-arn",
+    "ecs-cluster-name",
+    "ecs-container-instance-arn",
+    "ecs-container-instance-id",
+    "ecs-container-id",
+    "ecs-second-container-id",
+    "ecs-service-name",
+    "ecs-task-definition-arn",
+    "ecs-task-arn",
+];
+
+/// The default (version 2) format, used when a flow log has no custom LogFormat.
+pub const DEFAULT_LOG_FIELDS: [&str; 14] = [
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct LogField(pub String);
+
+impl<'de> Deserialize<'de> for LogField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a flow log field name", |v| {
+            let name = v.trim_start_matches("${").trim_end_matches('}');
+            if LOG_FIELDS.contains(&name) {
+                Ok(LogField(name.to_string()))
+            } else {
+                Err(format!(
+                    "`{v}` is not a flow log field; expected one of {}",
+                    LOG_FIELDS.join(", ")
+                ))
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+pub enum DestinationType {
+    #[serde(rename = "cloud-watch-logs")]
+    CloudWatchLogs,
+    #[serde(rename = "s3")]
+    S3,
+    #[serde(rename = "kinesis-data-firehose")]
+    KinesisDataFirehose,
+}
+
+impl DestinationType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DestinationType::CloudWatchLogs => "cloud-watch-logs",
+            DestinationType::S3 => "s3",
+            DestinationType::KinesisDataFirehose => "kinesis-data-firehose",
+        }
+    }
+
+    pub fn from_api(value: &str) -> Option<DestinationType> {
+        match value {
+            "cloud-watch-logs" => Some(DestinationType::CloudWatchLogs),
+            "s3" => Some(DestinationType::S3),
+            "kinesis-data-firehose" => Some(DestinationType::KinesisDataFirehose),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DestinationRequirement {
+    /// Destination types a flow log may use. Empty allows any.
+    pub allowed: Vec<DestinationType>,
+    /// Every covered resource must reach each of these types through a qualifying log.
+    pub required: Vec<DestinationType>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDestinationRequirement {
+    #[serde(default)]
+    allowed: Vec<DestinationType>,
+    #[serde(default)]
+    required: Vec<DestinationType>,
+}
+
+impl TryFrom<RawDestinationRequirement> for DestinationRequirement {
+    type Error = String;
+    fn try_from(raw: RawDestinationRequirement) -> Result<Self, String> {
+        if !raw.allowed.is_empty()
+            && let Some(t) = raw.required.iter().find(|t| !raw.allowed.contains(t))
+        {
+            return Err(format!(
+                "destination type `{}` is required but not in `allowed`; a policy cannot require what it forbids",
+                t.as_str()
+            ));
+        }
+        Ok(DestinationRequirement {
+            allowed: raw.allowed,
+            required: raw.required,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DestinationRequirement {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_map::<_, RawDestinationRequirement, _>(d)
+    }
+}
+
+/// A `{min, max}` range of days. `min` above `max` is rejected where it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct DayRange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+}
+
+impl DayRange {
+    fn checked(min: Option<u32>, max: Option<u32>) -> Result<DayRange, String> {
+        match (min, max) {
+            (Some(min), Some(max)) if min > max => Err(format!(
+                "min ({min} days) is above max ({max} days); no value can satisfy both"
+            )),
+            _ => Ok(DayRange { min, max }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDayRange {
+    #[serde(default, deserialize_with = "positive_days")]
+    min: Option<u32>,
+    #[serde(default, deserialize_with = "positive_days")]
+    max: Option<u32>,
+}
+
+fn positive_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    checked_u32(d, "a number of days", |v| {
+        if v == 0 {
+            Err("0 days is not a retention; expected at least 1".to_string())
+        } else {
+            Ok(())
+        }
+    })
+    .map(Some)
+}
+
+impl TryFrom<RawDayRange> for DayRange {
+    type Error = String;
+    fn try_from(raw: RawDayRange) -> Result<Self, String> {
+        DayRange::checked(raw.min, raw.max)
+    }
+}
+
+/// A range of CloudWatch retention values: each bound must be one AWS accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
+pub struct RetentionRange(pub DayRange);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetentionRange {
+    #[serde(default, deserialize_with = "cloudwatch_retention")]
+    min: Option<u32>,
+    #[serde(default, deserialize_with = "cloudwatch_retention")]
+    max: Option<u32>,
+}
+
+fn cloudwatch_retention<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    checked_u32(d, "a CloudWatch Logs retention in days", |v| {
+        if CLOUDWATCH_RETENTION_DAYS.contains(&v) {
+            Ok(())
+        } else {
+            let list: Vec<String> = CLOUDWATCH_RETENTION_DAYS
+                .iter()
+                .map(u32::to_string)
+                .collect();
+            Err(format!(
+                "{v} days is not a retention CloudWatch Logs accepts; expected one of {}",
+                list.join(", ")
+            ))
+        }
+    })
+    .map(Some)
+}
+
+impl TryFrom<RawRetentionRange> for RetentionRange {
+    type Error = String;
+    fn try_from(raw: RawRetentionRange) -> Result<Self, String> {
+        DayRange::checked(raw.min, raw.max).map(RetentionRange)
+    }
+}
+
+impl<'de> Deserialize<'de> for DayRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_map::<_, RawDayRange, _>(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for RetentionRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_map::<_, RawRetentionRange, _>(d)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudWatchRequirement {
+    #[serde(default)]
+    pub retention_days: RetentionRange,
+    /// A group without retention keeps events forever.
+    #[serde(default = "yes")]
+    pub forbid_never_expire: bool,
+    /// The group must be encrypted with a customer-managed KMS key.
+    #[serde(default)]
+    pub require_kms: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct S3Requirement {
+    /// When flow-log objects must expire: at least `min` days (evidence), at most `max`
+    /// (cost and privacy).
+    pub expiration_days: DayRange,
+    pub transition: Option<TransitionRequirement>,
+    pub noncurrent_version_expiration: Option<NoncurrentRequirement>,
+    pub require_encryption: bool,
+    pub require_kms: bool,
+    pub require_public_access_block: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawS3Requirement {
+    #[serde(default)]
+    expiration_days: DayRange,
+    #[serde(default)]
+    transition: Option<TransitionRequirement>,
+    #[serde(default)]
+    noncurrent_version_expiration: Option<NoncurrentRequirement>,
+    #[serde(default)]
+    require_encryption: bool,
+    #[serde(default)]
+    require_kms: bool,
+    #[serde(default)]
+    require_public_access_block: bool,
+}
+
+impl TryFrom<RawS3Requirement> for S3Requirement {
+    type Error = String;
+    fn try_from(raw: RawS3Requirement) -> Result<Self, String> {
+        if let (Some(t), Some(max)) = (&raw.transition, raw.expiration_days.max)
+            && t.within_days >= max
+        {
+            return Err(format!(
+                "transition.within_days ({}) is not below expiration_days.max ({max}); objects would expire before they must move",
+                t.within_days
+            ));
+        }
+        Ok(S3Requirement {
+            expiration_days: raw.expiration_days,
+            transition: raw.transition,
+            noncurrent_version_expiration: raw.noncurrent_version_expiration,
+            require_encryption: raw.require_encryption || raw.require_kms,
+            require_kms: raw.require_kms,
+            require_public_access_block: raw.require_public_access_block,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for S3Requirement {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_map::<_, RawS3Requirement, _>(d)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequirement {
+    /// Any of these storage classes satisfies the requirement.
+    pub storage_classes: Vec<String>,
+    #[serde(deserialize_with = "positive_days_required")]
+    pub within_days: u32,
+}
+
+fn positive_days_required<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    checked_u32(d, "a number of days", |_| Ok(()))
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoncurrentRequirement {
+    /// On a versioned bucket, a rule must expire noncurrent versions.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// ... within this many days of becoming noncurrent.
+    #[serde(
+        default,
+        deserialize_with = "positive_days",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_days: Option<u32>,
+}
+
+/// A rule id that exists in this build.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RuleId(pub String);
+
+impl<'de> Deserialize<'de> for RuleId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a rule id", |v| match rules::find(v) {
+            Some(rule) => Ok(RuleId(rule.id.to_string())),
+            None => Err(format!(
+                "unknown rule id `{v}`; `flowaudit rules` lists the ids this version knows"
+            )),
+        })
+    }
+}
+
+/// An accepted exception. It must name what it waives and when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waiver {
+    /// Rule ids; empty waives every rule for the resources named.
+    pub rules: Vec<RuleId>,
+    /// Resource ids or ARNs, with `*` and `?` globs; empty waives the rules everywhere.
+    pub resources: Vec<String>,
+    pub reason: String,
+    pub approved_by: String,
+    /// The last day on which the waiver applies.
+    pub expires: NaiveDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWaiver {
+    #[serde(default)]
+    rules: Vec<RuleId>,
+    #[serde(default)]
+    resources: Vec<String>,
+    reason: String,
+    approved_by: String,
+    #[serde(deserialize_with = "iso_date")]
+    expires: NaiveDate,
+}
+
+fn iso_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    checked_str(d, "a date as YYYY-MM-DD", |v| {
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| format!("`{v}` is not a date; expected YYYY-MM-DD"))
+    })
+}
+
+impl TryFrom<RawWaiver> for Waiver {
+    type Error = String;
+    fn try_from(raw: RawWaiver) -> Result<Self, String> {
+        if raw.rules.is_empty() && raw.resources.is_empty() {
+            return Err(
+                "a waiver must name `rules`, `resources` or both; one that names neither would waive everything"
+                    .to_string(),
+            );
+        }
+        for pattern in &raw.resources {
+            globset::Glob::new(pattern)
+                .map_err(|e| format!("resource pattern `{pattern}`: {e}"))?;
+        }
+        if raw.reason.trim().is_empty() || raw.approved_by.trim().is_empty() {
+            return Err("a waiver needs a non-empty `reason` and `approved_by`".to_string());
+        }
+        Ok(Waiver {
+            rules: raw.rules,
+            resources: raw.resources,
+            reason: raw.reason,
+            approved_by: raw.approved_by,
+            expires: raw.expires,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Waiver {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_map::<_, RawWaiver, _>(d)
+    }
+}

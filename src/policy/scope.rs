@@ -1,0 +1,36 @@
+//! Choosing the profile that applies to a VPC.
+
+use super::model::{Requirements, Selector};
+use crate::snapshot::{Vpc, tag_map};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub selector: Selector,
+    pub requirements: Requirements,
+}
+
+impl Selector {
+    /// Whether a VPC seen in `account_id`/`region` is selected. Every criterion given
+    /// must hold.
+    pub fn matches(&self, account_id: &str, region: &str, vpc: &Vpc) -> bool {
+        let account_ok =
+            self.accounts.is_empty() || self.accounts.iter().any(|a| a.0 == account_id);
+        let region_ok = self.regions.is_empty() || self.regions.iter().any(|r| r == region);
+        let tags = tag_map(&vpc.tags);
+        let tags_ok = self.vpc_tags.iter().all(|(key, accepted)| {
+            tags.get(key.as_str())
+                .is_some_and(|value| accepted.iter().any(|a| a == value))
+        });
+        account_ok && region_ok && tags_ok
+    }
+}
+
+impl super::Policy {
+    /// The first profile that selects the VPC, if any.
+    pub fn profile_for(&self, account_id: &str, region: &str, vpc: &Vpc) -> Option<&Profile> {
+        self.profiles
+            .iter()
+            .find(|p| p.selector.matches(account_id, region, vpc))
+    }
+}

@@ -1,0 +1,119 @@
+//! The terminal table: failures and errors grouped by category and severity, one line of
+//! fix per row, and a closing summary.
+
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Modify, Style, Width};
+
+use super::Report;
+use crate::findings::{Category, Finding, Severity, Status};
+
+const PROBLEM_WIDTH: usize = 70;
+const FIX_WIDTH: usize = 50;
+
+fn table(rows: &[&Finding], with_fix: bool) -> String {
+    let mut b = Builder::default();
+    let mut header = vec![
+        "severity",
+        "rule",
+        "resource",
+        "account / region",
+        "problem",
+    ];
+    if with_fix {
+        header.push("fix");
+    }
+    b.push_record(header);
+    for f in rows {
+        let mut record = vec![
+            f.severity.to_string(),
+            f.rule_id.clone(),
+            f.resource_id.clone(),
+            format!("{} {}", f.account_id, f.region),
+            f.message.clone(),
+        ];
+        if with_fix {
+            record.push(f.remediation.clone());
+        }
+        b.push_record(record);
+    }
+    let mut t = b.build();
+    t.with(Style::sharp())
+        .with(Modify::new(Columns::new(4..5)).with(Width::wrap(PROBLEM_WIDTH).keep_words(true)));
+    if with_fix {
+        t.with(Modify::new(Columns::new(5..6)).with(Width::wrap(FIX_WIDTH).keep_words(true)));
+    }
+    t.to_string()
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    out.push_str(&format!(
+        "flowaudit {}: policy `{}`, snapshot collected {}, evaluated on {}\n",
+        report.tool.version, report.policy.name, report.snapshot.collected_at, report.evaluated_on
+    ));
+    for category in Category::ALL {
+        let mut rows: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.category == category && matches!(f.status, Status::Fail | Status::Error))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        // Most severe first; within a severity, the report's own stable order.
+        rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                let n = rows.iter().filter(|f| f.severity == *sev).count();
+                (n > 0).then(|| format!("{n} {sev}"))
+            })
+            .collect();
+        out.push_str(&format!("\n{category} ({})\n", counts.join(", ")));
+        out.push_str(&table(&rows, true));
+        out.push('\n');
+    }
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        out.push_str(&format!("\nwaived ({})\n", waived.len()));
+        let mut b = Builder::default();
+        b.push_record(["rule", "resource", "reason", "approved by", "expires"]);
+        for f in waived {
+            let (reason, by, expires) = f
+                .waiver
+                .as_ref()
+                .map(|w| (w.reason.clone(), w.approved_by.clone(), w.expires.clone()))
+                .unwrap_or_default();
+            b.push_record([
+                f.rule_id.clone(),
+                f.resource_id.clone(),
+                reason,
+                by,
+                expires,
+            ]);
+        }
+        let mut t = b.build();
+        t.with(Style::sharp()).with(
+            Modify::new(Columns::new(2..3)).with(Width::wrap(PROBLEM_WIDTH).keep_words(true)),
+        );
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !report.out_of_scope.is_empty() {
+        out.push_str(&format!(
+            "\n{} resources out of scope (listed in the JSON report under `out_of_scope`)\n",
+            report.out_of_scope.len()
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} failed, {} errors, {} waived, {} passed\n",
+        s.fail, s.error, s.waived, s.pass
+    ));
+    out
+}

@@ -1,0 +1,229 @@
+//! Collection: what could not be seen. Every gap becomes an `error` finding, so that a run
+//! that missed something can never read as compliant.
+
+use serde_json::json;
+
+use super::coverage::vpc_subject;
+use super::destination::{Lookup, destination_subject, exists};
+use super::{Rule, Subject, Verdict};
+use crate::destination::Destination;
+use crate::evaluate::{Context, ScopedVpc};
+use crate::findings::{Category, Finding, Severity};
+use crate::snapshot::CollectionError;
+
+pub static COLLECTION_FAILED: Rule = Rule {
+    id: "COL001",
+    name: "collection-failed",
+    category: Category::Collection,
+    default_severity: Severity::High,
+    summary: "An AWS API call failed while collecting, so part of the estate was not seen.",
+    what: "Reports every call that failed during collection (AccessDenied, throttling that \
+           outlasted the retries, a region that did not answer), with the account, region, \
+           service, operation and the error AWS returned.",
+    why: "A compliance run that silently skips what it could not read reports a pass it \
+          has not earned. The run exits 3 unless it also found violations.",
+    fix: "Grant the read-only permissions in docs/iam-read-only-policy.json to the \
+          identity flowaudit runs as, or retry if AWS throttled:\n  aws iam \
+          simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:role/flowaudit \
+          --action-names ec2:DescribeFlowLogs logs:DescribeLogGroups",
+};
+
+pub static DESTINATION_UNVERIFIABLE: Rule = Rule {
+    id: "COL002",
+    name: "destination-unverifiable",
+    category: Category::Collection,
+    default_severity: Severity::High,
+    summary: "A flow-log destination, or a setting of it that the policy needs, could not be inspected.",
+    what: "Reports each destination whose existence, lifecycle, versioning, encryption or \
+           public access block could not be read, with the flow logs that depend on it. A \
+           bucket in another account usually answers AccessDenied.",
+    why: "Retention cannot be proven from a bucket nobody may read. Treating it as \
+          compliant is how central log buckets drift unnoticed.",
+    fix: "Run flowaudit in the destination's account as well, or let the auditing role \
+          read the bucket's configuration with a bucket policy statement such as:\n  \
+          {\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:role/flowaudit\"},\
+          \"Action\":[\"s3:GetLifecycleConfiguration\",\"s3:GetBucketVersioning\",\
+          \"s3:GetEncryptionConfiguration\",\"s3:GetBucketPublicAccessBlock\",\"s3:GetBucketLocation\"],\
+          \"Resource\":\"arn:aws:s3:::central-flow-logs\"}\n  aws s3api put-bucket-policy \
+          --bucket central-flow-logs --policy file://policy.json",
+};
+
+pub static COVERAGE_UNVERIFIABLE: Rule = Rule {
+    id: "COL003",
+    name: "coverage-unverifiable",
+    category: Category::Collection,
+    default_severity: Severity::High,
+    summary: "The VPC's subnets, ENIs or flow logs could not all be listed, so its coverage is unknown.",
+    what: "Reports each judged VPC in an account and region where DescribeSubnets, \
+           DescribeNetworkInterfaces or DescribeFlowLogs failed.",
+    why: "Without the full list of flow logs and interfaces, a VPC could look uncovered \
+          when it is covered, or covered when it is not.",
+    fix: "Grant ec2:DescribeSubnets, ec2:DescribeNetworkInterfaces and \
+          ec2:DescribeFlowLogs and run again:\n  aws ec2 describe-flow-logs --region eu-west-1",
+};
+
+const EC2_LISTS: [&str; 3] = [
+    "DescribeSubnets",
+    "DescribeNetworkInterfaces",
+    "DescribeFlowLogs",
+];
+
+/// The EC2 listing failures that make a VPC's coverage unknown.
+pub(crate) fn ec2_failures<'a>(ctx: &Context<'a>, vpc: &ScopedVpc) -> Vec<&'a CollectionError> {
+    ctx.estate
+        .failures(vpc.account_id(), vpc.region(), "ec2", &EC2_LISTS)
+}
+
+fn errors_json(errors: &[&CollectionError]) -> serde_json::Value {
+    json!(
+        errors
+            .iter()
+            .map(|e| json!({ "operation": e.operation, "code": e.code, "message": e.message }))
+            .collect::<Vec<_>>()
+    )
+}
+
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let mut errors: Vec<&CollectionError> = ctx.estate.snapshot.collection_errors.iter().collect();
+    errors.sort();
+    errors.dedup();
+    for e in errors {
+        let resource = match &e.resource_id {
+            Some(r) => format!("{}:{}:{r}", e.service, e.operation),
+            None => format!("{}:{}", e.service, e.operation),
+        };
+        let subject = Subject {
+            resource_type: "api-call",
+            resource_id: resource,
+            resource_arn: None,
+            account_id: e.account_id.clone(),
+            region: e.region.clone(),
+            profile: None,
+        };
+        out.push(COLLECTION_FAILED.finding(
+            &subject,
+            Verdict::error(
+                format!(
+                    "{} {} failed in {}/{}: {} ({})",
+                    e.service, e.operation, e.account_id, e.region, e.code, e.message
+                ),
+                json!({ "service": e.service, "operation": e.operation, "code": e.code, "message": e.message, "resource_id": e.resource_id }),
+                format!("grant {}:{} to the scanning identity, or retry if throttled", e.service, e.operation),
+            ),
+        ));
+    }
+
+    for vpc in &ctx.vpcs {
+        let failures = ec2_failures(ctx, vpc);
+        if failures.is_empty() {
+            continue;
+        }
+        let ops: Vec<&str> = failures.iter().map(|e| e.operation.as_str()).collect();
+        out.push(COVERAGE_UNVERIFIABLE.finding(
+            &vpc_subject(vpc),
+            Verdict::error(
+                format!("coverage of {} is unknown: {} failed", vpc.id(), ops.join(", ")),
+                json!({ "errors": errors_json(&failures) }),
+                "grant ec2:DescribeSubnets, ec2:DescribeNetworkInterfaces and ec2:DescribeFlowLogs and scan again",
+            ),
+        ));
+    }
+
+    for usage in &ctx.destinations {
+        let profiles = ctx.profiles_using(&usage.users);
+        let mut missing: Vec<String> = Vec::new();
+        match exists(ctx, &usage.destination) {
+            Lookup::Unknown(why) => missing.push(why),
+            Lookup::NotFound => continue,
+            Lookup::Found(()) => {
+                if let Destination::Bucket { name } = &usage.destination {
+                    let Some(b) = ctx.estate.bucket(name) else {
+                        continue;
+                    };
+                    let needs = |f: &dyn Fn(&crate::policy::S3Requirement) -> bool| {
+                        profiles
+                            .iter()
+                            .any(|p| p.requirements.s3.as_ref().is_some_and(f))
+                    };
+                    let mut unread = Vec::new();
+                    if b.lifecycle.is_none() && needs(&|_| true) {
+                        unread.push("lifecycle");
+                    }
+                    if b.versioning.is_none()
+                        && needs(&|s| {
+                            s.noncurrent_version_expiration
+                                .as_ref()
+                                .is_some_and(|n| n.required)
+                        })
+                    {
+                        unread.push("versioning");
+                    }
+                    if b.encryption.is_none() && needs(&|s| s.require_encryption) {
+                        unread.push("encryption");
+                    }
+                    if b.public_access_block.is_none() && needs(&|s| s.require_public_access_block)
+                    {
+                        unread.push("public access block");
+                    }
+                    if !unread.is_empty() {
+                        let failures = ctx.estate.failures_for_resource("s3", name);
+                        let detail: Vec<String> = failures
+                            .iter()
+                            .map(|e| format!("{} {}", e.operation, e.code))
+                            .collect();
+                        missing.push(format!(
+                            "bucket {name}: {} could not be read{}",
+                            unread.join(", "),
+                            if detail.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", detail.join(", "))
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let mut message = format!(
+            "{}; {}",
+            missing.join("; "),
+            ctx.dependents_text(&usage.users)
+        );
+        let mut remediation = "grant the auditing identity read access to the destination's configuration, or scan its account".to_string();
+        if let Destination::Bucket { name } = &usage.destination {
+            let denied = ctx
+                .estate
+                .failures_for_resource("s3", name)
+                .iter()
+                .any(|e| e.code == "AccessDenied");
+            if denied {
+                let mut owners: Vec<&str> = usage
+                    .users
+                    .iter()
+                    .map(|&u| ctx.vpc_of(&ctx.flow_logs[u]).account_id())
+                    .collect();
+                owners.sort();
+                owners.dedup();
+                message.push_str(&format!(
+                    ". AccessDenied: the bucket is probably owned by another account than the flow logs' ({})",
+                    owners.join(", ")
+                ));
+                remediation = format!(
+                    "in the bucket owner's account, allow the auditing role of account {} s3:GetLifecycleConfiguration, s3:GetBucketVersioning, s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and s3:GetBucketLocation on arn:aws:s3:::{name} (aws s3api put-bucket-policy), or run flowaudit in that account",
+                    owners.join(", ")
+                );
+            }
+        }
+        out.push(DESTINATION_UNVERIFIABLE.finding(
+            &destination_subject(ctx, usage),
+            Verdict::error(
+                message,
+                json!({ "missing": missing, "dependents": ctx.dependents(&usage.users) }),
+                remediation,
+            ),
+        ));
+    }
+}

@@ -1,0 +1,416 @@
+//! Destinations: does each flow log deliver somewhere that exists, is allowed, and together
+//! with the VPC's other logs reaches every destination type the policy requires?
+
+use serde_json::json;
+
+use super::coverage::{self, disqualification};
+use super::flow_log_settings::flow_log_subject;
+use super::{Rule, Subject, Verdict, collection};
+use crate::destination::Destination;
+use crate::evaluate::{Context, DestinationUse, short_list};
+use crate::findings::{Category, Finding, Severity};
+use crate::policy::DestinationType;
+use crate::snapshot::{Bucket, CollectionError, DeliveryStream, LogGroup};
+
+pub static TYPE_NOT_ALLOWED: Rule = Rule {
+    id: "DST001",
+    name: "destination-type-not-allowed",
+    category: Category::Destination,
+    default_severity: Severity::Medium,
+    summary: "The flow log delivers to a destination type the policy does not allow.",
+    what: "Checks each flow log's LogDestinationType against `destinations.allowed`.",
+    why: "Organisations send flow logs to the destinations whose retention, access control \
+          and cost they manage. A log delivered elsewhere escapes those controls and this \
+          audit's retention checks.",
+    fix: "Create a flow log to an allowed destination and delete this one:\n  aws ec2 \
+          create-flow-logs --resource-type VPC --resource-ids vpc-0abc --traffic-type ALL \
+          --log-destination-type s3 --log-destination arn:aws:s3:::central-flow-logs\n  aws \
+          ec2 delete-flow-logs --flow-log-ids fl-0abc",
+};
+
+pub static NOT_FOUND: Rule = Rule {
+    id: "DST002",
+    name: "destination-not-found",
+    category: Category::Destination,
+    default_severity: Severity::High,
+    summary: "The log group, bucket or delivery stream a flow log names does not exist.",
+    what: "Checks that every destination of a judged flow log exists: the CloudWatch Logs \
+           group, the S3 bucket (NoSuchBucket) or the Firehose delivery stream. The finding \
+           names the flow logs and VPCs that depend on it. A destination that could not be \
+           inspected is not passed; it is reported by COL002.",
+    why: "A flow log to a missing destination delivers nothing. For CloudWatch Logs the \
+          delivery role can often create the group again, but with no retention (never \
+          expire) and no encryption, so the gap is followed by a retention violation.",
+    fix: "Create the destination with the settings the policy requires, or point the flow \
+          log elsewhere:\n  aws logs create-log-group --log-group-name /vpc/flow-logs\n  aws \
+          logs put-retention-policy --log-group-name /vpc/flow-logs --retention-in-days 14",
+};
+
+pub static REQUIRED_TYPE_MISSING: Rule = Rule {
+    id: "DST003",
+    name: "required-destination-type-missing",
+    category: Category::Destination,
+    default_severity: Severity::Medium,
+    summary: "Part of the VPC is not recorded to a destination type the policy requires.",
+    what: "For each type in `destinations.required` (for example CloudWatch Logs for triage \
+           and S3 for audit), checks that every resource the coverage level judges is \
+           covered by a qualifying flow log of that type.",
+    why: "CloudWatch Logs keeps days of data for fast queries; S3 keeps months or years for \
+          audits and late investigations. A VPC covered only by one of them loses either \
+          the fast path or the long memory.",
+    fix: "Add a second flow log of the missing type on the VPC:\n  aws ec2 create-flow-logs \
+          --resource-type VPC --resource-ids vpc-0abc --traffic-type ALL \
+          --log-destination-type s3 --log-destination arn:aws:s3:::central-flow-logs",
+};
+
+pub static STREAM_NOT_ACTIVE: Rule = Rule {
+    id: "DST004",
+    name: "delivery-stream-not-active",
+    category: Category::Destination,
+    default_severity: Severity::High,
+    summary: "The Firehose delivery stream a flow log uses is not ACTIVE.",
+    what: "Checks the DeliveryStreamStatus of every Firehose stream that flow logs deliver \
+           to. Retention after the stream (in its S3 bucket, Splunk or HTTP endpoint) \
+           cannot be seen from the stream and is not judged; the evidence lists where the \
+           stream sends records.",
+    why: "A stream that is CREATING_FAILED, DELETING or otherwise not ACTIVE drops the \
+          records flow logs send it.",
+    fix: "Inspect and recreate the stream:\n  aws firehose describe-delivery-stream \
+          --delivery-stream-name flow-logs",
+};
+
+/// What the snapshot says about a destination.
+pub(crate) enum Lookup<'a, T> {
+    Found(&'a T),
+    NotFound,
+    /// Could not be told; the text says what was missing.
+    Unknown(String),
+}
+
+fn describe(errors: &[&CollectionError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{} {}: {}", e.operation, e.code, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub(crate) fn log_group<'a>(
+    ctx: &Context<'a>,
+    account_id: &str,
+    region: &str,
+    name: &str,
+) -> Lookup<'a, LogGroup> {
+    let Some(view) = ctx.estate.region(account_id, region) else {
+        return Lookup::Unknown(format!(
+            "account {account_id} region {region} is not in the snapshot, so its log groups were not listed"
+        ));
+    };
+    let failures = ctx
+        .estate
+        .failures(account_id, region, "logs", &["DescribeLogGroups"]);
+    if let Some(group) = view.log_groups.get(name) {
+        return Lookup::Found(group);
+    }
+    if failures.is_empty() {
+        Lookup::NotFound
+    } else {
+        Lookup::Unknown(format!(
+            "log groups could not be listed: {}",
+            describe(&failures)
+        ))
+    }
+}
+
+pub(crate) fn bucket<'a>(ctx: &Context<'a>, name: &str) -> Lookup<'a, Bucket> {
+    match ctx.estate.bucket(name) {
+        None => Lookup::Unknown(format!("bucket {name} was not inspected")),
+        Some(b) => match b.exists {
+            Some(true) => Lookup::Found(b),
+            Some(false) => Lookup::NotFound,
+            None => {
+                let failures = ctx.estate.failures_for_resource("s3", name);
+                Lookup::Unknown(format!(
+                    "could not tell whether bucket {name} exists: {}",
+                    if failures.is_empty() {
+                        "no call succeeded".to_string()
+                    } else {
+                        describe(&failures)
+                    }
+                ))
+            }
+        },
+    }
+}
+
+pub(crate) fn delivery_stream<'a>(
+    ctx: &Context<'a>,
+    account_id: &str,
+    region: &str,
+    name: &str,
+) -> Lookup<'a, DeliveryStream> {
+    let Some(view) = ctx.estate.region(account_id, region) else {
+        return Lookup::Unknown(format!(
+            "account {account_id} region {region} is not in the snapshot, so stream {name} was not described"
+        ));
+    };
+    if let Some(stream) = view.delivery_streams.get(name) {
+        return Lookup::Found(stream);
+    }
+    let failures: Vec<&CollectionError> = ctx
+        .estate
+        .failures_for_resource("firehose", name)
+        .into_iter()
+        .filter(|e| e.account_id == account_id && e.region == region)
+        .collect();
+    if failures.is_empty() {
+        Lookup::NotFound
+    } else {
+        Lookup::Unknown(format!(
+            "stream {name} could not be described: {}",
+            describe(&failures)
+        ))
+    }
+}
+
+/// The state of any destination, without its details.
+pub(crate) fn exists(ctx: &Context, destination: &Destination) -> Lookup<'static, ()> {
+    fn erase<T>(lookup: Lookup<'_, T>) -> Lookup<'static, ()> {
+        match lookup {
+            Lookup::Found(_) => Lookup::Found(&()),
+            Lookup::NotFound => Lookup::NotFound,
+            Lookup::Unknown(why) => Lookup::Unknown(why),
+        }
+    }
+    match destination {
+        Destination::LogGroup {
+            account_id,
+            region,
+            name,
+        } => erase(log_group(ctx, account_id, region, name)),
+        Destination::Bucket { name } => erase(bucket(ctx, name)),
+        Destination::DeliveryStream {
+            account_id,
+            region,
+            name,
+        } => erase(delivery_stream(ctx, account_id, region, name)),
+    }
+}
+
+/// The subject of a destination finding. Buckets are global; they are filed under the
+/// account and region of their first user unless their own are known.
+pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subject {
+    let first = ctx.vpc_of(&ctx.flow_logs[usage.users[0]]);
+    let profiles: Vec<&str> = ctx
+        .profiles_using(&usage.users)
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    let (account_id, region) = match &usage.destination {
+        Destination::LogGroup {
+            account_id, region, ..
+        }
+        | Destination::DeliveryStream {
+            account_id, region, ..
+        } => (account_id.clone(), region.clone()),
+        Destination::Bucket { name } => {
+            let bucket = ctx.estate.bucket(name);
+            (
+                bucket
+                    .and_then(|b| b.owner_account_id.clone())
+                    .unwrap_or_else(|| first.account_id().to_string()),
+                bucket
+                    .and_then(|b| b.region.clone())
+                    .unwrap_or_else(|| "global".to_string()),
+            )
+        }
+    };
+    Subject {
+        resource_type: usage.destination.resource_type(),
+        resource_id: usage.destination.resource_id().to_string(),
+        resource_arn: Some(usage.destination.arn()),
+        account_id,
+        region,
+        profile: Some(profiles.join(",")),
+    }
+}
+
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    // DST001 and unresolvable destinations, per flow log.
+    for sfl in &ctx.flow_logs {
+        let fl = sfl.flow_log;
+        let subject = flow_log_subject(ctx, sfl);
+        let kind = fl
+            .log_destination_type
+            .as_deref()
+            .unwrap_or("cloud-watch-logs");
+        if let Err(why) = &sfl.destination {
+            out.push(NOT_FOUND.finding(
+                &subject,
+                Verdict::fail(
+                    format!("{} has no usable destination: {why}", fl.flow_log_id),
+                    json!({ "LogDestinationType": kind, "LogDestination": fl.log_destination, "LogGroupName": fl.log_group_name }),
+                    "recreate the flow log with a valid --log-destination",
+                ),
+            ));
+        }
+        let profile = ctx.vpc_of(sfl).profile;
+        let Some(req) = &profile.requirements.destinations else {
+            continue;
+        };
+        if req.allowed.is_empty() {
+            continue;
+        }
+        let allowed: Vec<&str> = req.allowed.iter().map(|t| t.as_str()).collect();
+        let evidence = json!({ "LogDestinationType": kind, "allowed": allowed });
+        out.push(TYPE_NOT_ALLOWED.finding(
+            &subject,
+            if allowed.contains(&kind) {
+                Verdict::pass(format!("{} delivers to {kind}", fl.flow_log_id), evidence)
+            } else {
+                Verdict::fail(
+                    format!(
+                        "{} on {} delivers to {kind}; the policy allows {}",
+                        fl.flow_log_id,
+                        fl.resource_id,
+                        allowed.join(", ")
+                    ),
+                    evidence,
+                    format!(
+                        "create a flow log to {} and delete {}",
+                        allowed[0], fl.flow_log_id
+                    ),
+                )
+            },
+        ));
+    }
+
+    // DST002 and DST004, per destination.
+    for usage in &ctx.destinations {
+        let subject = destination_subject(ctx, usage);
+        let dependents = ctx.dependents(&usage.users);
+        let name = usage.destination.resource_id();
+        let kind = usage.destination.resource_type();
+        match exists(ctx, &usage.destination) {
+            Lookup::Found(()) => out.push(NOT_FOUND.finding(
+                &subject,
+                Verdict::pass(format!("{kind} {name} exists"), json!({ "dependents": dependents })),
+            )),
+            Lookup::NotFound => out.push(NOT_FOUND.finding(
+                &subject,
+                Verdict::fail(
+                    format!("{kind} {name} does not exist; {}", ctx.dependents_text(&usage.users)),
+                    json!({ "dependents": dependents, "arn": usage.destination.arn() }),
+                    match &usage.destination {
+                        Destination::LogGroup { name, .. } => format!(
+                            "aws logs create-log-group --log-group-name {name} && aws logs put-retention-policy --log-group-name {name} --retention-in-days <days>"
+                        ),
+                        Destination::Bucket { name } => format!("aws s3api create-bucket --bucket {name}, with a lifecycle for AWSLogs/"),
+                        Destination::DeliveryStream { name, .. } => format!("aws firehose create-delivery-stream --delivery-stream-name {name} ..."),
+                    },
+                ),
+            )),
+            Lookup::Unknown(_) => {} // COL002 reports it.
+        }
+        if let Destination::DeliveryStream {
+            account_id,
+            region,
+            name,
+        } = &usage.destination
+            && let Lookup::Found(stream) = delivery_stream(ctx, account_id, region, name)
+        {
+            {
+                let status = stream
+                    .delivery_stream_status
+                    .as_deref()
+                    .unwrap_or("unknown");
+                let sends_to: Vec<String> = stream
+                    .destinations
+                    .iter()
+                    .map(|d| match &d.bucket_arn {
+                        Some(arn) => format!("{} {arn}", d.destination_type),
+                        None => d.destination_type.clone(),
+                    })
+                    .collect();
+                let evidence = json!({
+                    "DeliveryStreamStatus": status,
+                    "Destinations": sends_to,
+                    "retention": "not visible: records are kept wherever the stream delivers them, which this audit does not judge",
+                    "dependents": dependents,
+                });
+                out.push(STREAM_NOT_ACTIVE.finding(
+                    &subject,
+                    if status == "ACTIVE" {
+                        Verdict::pass(
+                            format!(
+                                "stream {name} is ACTIVE and sends to {}; retention beyond the stream is not visible here",
+                                short_list(&sends_to)
+                            ),
+                            evidence,
+                        )
+                    } else {
+                        Verdict::fail(
+                            format!("stream {name} is {status}; {}", ctx.dependents_text(&usage.users)),
+                            evidence,
+                            format!("aws firehose describe-delivery-stream --delivery-stream-name {name}, then fix or recreate it"),
+                        )
+                    },
+                ));
+            }
+        }
+    }
+
+    // DST003, per VPC.
+    for vpc in &ctx.vpcs {
+        let profile = vpc.profile;
+        let (Some(req), Some(cov)) = (
+            &profile.requirements.destinations,
+            &profile.requirements.coverage,
+        ) else {
+            continue;
+        };
+        if req.required.is_empty() || !collection::ec2_failures(ctx, vpc).is_empty() {
+            continue;
+        }
+        let mut missing = Vec::new();
+        let mut per_type = serde_json::Map::new();
+        for required in &req.required {
+            let gap = coverage::gap(vpc, cov.level, &|fl| {
+                disqualification(fl, profile).is_none()
+                    && fl
+                        .log_destination_type
+                        .as_deref()
+                        .and_then(DestinationType::from_api)
+                        == Some(*required)
+            });
+            per_type.insert(required.as_str().to_string(), gap.evidence());
+            if !gap.is_covered() {
+                missing.push((required.as_str(), gap.uncovered_ids()));
+            }
+        }
+        let required: Vec<&str> = req.required.iter().map(|t| t.as_str()).collect();
+        let evidence = json!({ "required": required, "by_type": per_type });
+        let verdict = if missing.is_empty() {
+            Verdict::pass(
+                format!("{} reaches {}", vpc.id(), required.join(" and ")),
+                evidence,
+            )
+        } else {
+            let parts: Vec<String> = missing
+                .iter()
+                .map(|(t, ids)| format!("no qualifying {t} flow log for {}", short_list(ids)))
+                .collect();
+            Verdict::fail(
+                format!("{}: {}", vpc.id(), parts.join("; ")),
+                evidence,
+                format!(
+                    "aws ec2 create-flow-logs --region {} --resource-type VPC --resource-ids {} --log-destination-type {} ...",
+                    vpc.region(),
+                    vpc.id(),
+                    missing[0].0
+                ),
+            )
+        };
+        out.push(REQUIRED_TYPE_MISSING.finding(&coverage::vpc_subject(vpc), verdict));
+    }
+}

@@ -1,0 +1,274 @@
+//! Flow log settings: is each flow log of a judged VPC running, delivering, and recording
+//! what the policy needs?
+
+use serde_json::json;
+
+use super::{Rule, Subject, Verdict};
+use crate::evaluate::{Context, ScopedFlowLog};
+use crate::findings::{Category, Finding, Severity};
+use crate::policy::DEFAULT_LOG_FIELDS;
+
+pub static NOT_ACTIVE: Rule = Rule {
+    id: "FLS001",
+    name: "flow-log-not-active",
+    category: Category::FlowLogSettings,
+    default_severity: Severity::High,
+    summary: "The flow log's FlowLogStatus is not ACTIVE.",
+    what: "Checks that every flow log attached to a judged VPC, subnet or ENI reports \
+           FlowLogStatus ACTIVE.",
+    why: "A flow log that is not ACTIVE records nothing, yet still shows up in the console \
+          and in tools that only check that a log exists.",
+    fix: "Delete the broken flow log and create it again:\n  aws ec2 delete-flow-logs \
+          --flow-log-ids fl-0abc\n  aws ec2 create-flow-logs --resource-type VPC \
+          --resource-ids vpc-0abc --traffic-type ALL --log-destination-type s3 \
+          --log-destination arn:aws:s3:::central-flow-logs",
+};
+
+pub static DELIVERY_FAILED: Rule = Rule {
+    id: "FLS002",
+    name: "flow-log-delivery-failed",
+    category: Category::FlowLogSettings,
+    default_severity: Severity::High,
+    summary: "The flow log's last delivery FAILED.",
+    what: "Checks DeliverLogsStatus of every flow log of a judged VPC and reports FAILED \
+           with the DeliverLogsErrorMessage AWS gives (Access error, Rate limited, Unknown \
+           error). With `require_delivery_success`, such a log also stops counting toward \
+           coverage.",
+    why: "A log that fails to deliver is ACTIVE on paper and empty in practice. Access \
+          errors usually mean the delivery role or the bucket policy was changed, or the \
+          log group or bucket was deleted.",
+    fix: "For CloudWatch Logs, check that the role in DeliverLogsPermissionArn may \
+          logs:CreateLogStream and logs:PutLogEvents on the group:\n  aws iam \
+          simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:role/flow-logs \
+          --action-names logs:PutLogEvents\nFor S3, check that the bucket policy allows \
+          delivery.logs.amazonaws.com to s3:PutObject under AWSLogs/.",
+};
+
+pub static TRAFFIC_TYPE: Rule = Rule {
+    id: "FLS003",
+    name: "traffic-type-not-accepted",
+    category: Category::FlowLogSettings,
+    default_severity: Severity::Medium,
+    summary: "The flow log captures a traffic type the policy does not accept.",
+    what: "Checks the flow log's TrafficType (ACCEPT, REJECT or ALL) against the policy's \
+           `flow_logs.traffic_types`. A log with another type does not count toward coverage.",
+    why: "A REJECT-only log shows blocked attempts but not the connections that succeeded, \
+          which are what an investigation of exfiltration or lateral movement needs.",
+    fix: "The traffic type cannot be changed in place. Create a replacement, then delete \
+          the old log:\n  aws ec2 create-flow-logs --resource-type VPC --resource-ids vpc-0abc \
+          --traffic-type ALL --log-destination-type s3 --log-destination \
+          arn:aws:s3:::central-flow-logs\n  aws ec2 delete-flow-logs --flow-log-ids fl-0abc",
+};
+
+pub static AGGREGATION_INTERVAL: Rule = Rule {
+    id: "FLS004",
+    name: "aggregation-interval-too-long",
+    category: Category::FlowLogSettings,
+    default_severity: Severity::Low,
+    summary: "The flow log aggregates over a longer interval than the policy allows.",
+    what: "Checks MaxAggregationInterval (60 or 600 seconds) against the policy's \
+           `flow_logs.max_aggregation_interval`.",
+    why: "With 600-second aggregation a short connection can appear up to ten minutes \
+          late and with coarse timing, which blurs incident timelines.",
+    fix: "Recreate the flow log with a 60-second interval:\n  aws ec2 create-flow-logs \
+          --resource-type VPC --resource-ids vpc-0abc --traffic-type ALL \
+          --max-aggregation-interval 60 --log-destination-type s3 --log-destination \
+          arn:aws:s3:::central-flow-logs",
+};
+
+pub static LOG_FIELDS: Rule = Rule {
+    id: "FLS005",
+    name: "log-format-missing-fields",
+    category: Category::FlowLogSettings,
+    default_severity: Severity::Medium,
+    summary: "The flow log's format lacks fields the policy requires.",
+    what: "Checks that the flow log's LogFormat (or the default version 2 format when it \
+           has none) includes every field in `flow_logs.required_fields`.",
+    why: "Fields such as tcp-flags, flow-direction or pkt-srcaddr are needed to tell \
+          connection set-up from data, inbound from outbound, and the real peer behind a \
+          NAT gateway. A record without them cannot answer those questions later.",
+    fix: "Recreate the flow log with a custom format that includes the fields:\n  aws ec2 \
+          create-flow-logs --resource-type VPC --resource-ids vpc-0abc --traffic-type ALL \
+          --log-destination-type s3 --log-destination arn:aws:s3:::central-flow-logs \
+          --log-format '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} \
+          ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} \
+          ${log-status} ${tcp-flags} ${flow-direction} ${pkt-srcaddr} ${pkt-dstaddr}'",
+};
+
+/// The `${field}` names in a log format, or the default format's when there is none.
+pub fn log_format_fields(format: Option<&str>) -> Vec<String> {
+    match format {
+        Some(f) if !f.trim().is_empty() => f
+            .split("${")
+            .skip(1)
+            .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_string()))
+            .collect(),
+        _ => DEFAULT_LOG_FIELDS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+pub(crate) fn flow_log_subject(ctx: &Context, fl: &ScopedFlowLog) -> Subject {
+    let vpc = ctx.vpc_of(fl);
+    Subject {
+        resource_type: "flow-log",
+        resource_id: fl.flow_log.flow_log_id.clone(),
+        resource_arn: Some(format!(
+            "arn:aws:ec2:{}:{}:vpc-flow-log/{}",
+            vpc.region(),
+            vpc.account_id(),
+            fl.flow_log.flow_log_id
+        )),
+        account_id: vpc.account_id().to_string(),
+        region: vpc.region().to_string(),
+        profile: Some(vpc.profile.name.clone()),
+    }
+}
+
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    for sfl in &ctx.flow_logs {
+        let fl = sfl.flow_log;
+        let profile = ctx.vpc_of(sfl).profile;
+        let subject = flow_log_subject(ctx, sfl);
+        let id = &fl.flow_log_id;
+        let on = &fl.resource_id;
+
+        let status = fl.flow_log_status.as_deref().unwrap_or("unknown");
+        let evidence = json!({ "FlowLogStatus": status, "ResourceId": on });
+        out.push(NOT_ACTIVE.finding(
+            &subject,
+            if status == "ACTIVE" {
+                Verdict::pass(format!("{id} on {on} is ACTIVE"), evidence)
+            } else {
+                Verdict::fail(
+                    format!("{id} on {on} has FlowLogStatus {status}; it records nothing"),
+                    evidence,
+                    format!("aws ec2 delete-flow-logs --flow-log-ids {id}, then create it again"),
+                )
+            },
+        ));
+
+        let delivery = fl.deliver_logs_status.as_deref().unwrap_or("unknown");
+        let error_message = fl
+            .deliver_logs_error_message
+            .as_deref()
+            .unwrap_or("no error message");
+        let evidence = json!({
+            "DeliverLogsStatus": delivery,
+            "DeliverLogsErrorMessage": fl.deliver_logs_error_message,
+            "LogDestination": fl.log_destination,
+            "DeliverLogsPermissionArn": fl.deliver_logs_permission_arn,
+        });
+        out.push(DELIVERY_FAILED.finding(
+            &subject,
+            if delivery == "FAILED" {
+                let hint = match error_message {
+                    "Access error" => "check the delivery role's permissions and that the destination still exists",
+                    "Rate limited" => "CloudWatch Logs throttled delivery; raise the PutLogEvents quota or deliver to S3",
+                    _ => "inspect the destination and the delivery role",
+                };
+                Verdict::fail(
+                    format!("{id} on {on} fails to deliver: {error_message}"),
+                    evidence,
+                    hint,
+                )
+            } else {
+                Verdict::pass(format!("{id} on {on} delivers ({delivery})"), evidence)
+            },
+        ));
+
+        let Some(req) = &profile.requirements.flow_logs else {
+            continue;
+        };
+
+        if !req.traffic_types.is_empty() {
+            let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
+            let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
+            let evidence = json!({ "TrafficType": traffic, "accepted": accepted });
+            out.push(TRAFFIC_TYPE.finding(
+                &subject,
+                if accepted.contains(&traffic) {
+                    Verdict::pass(format!("{id} captures {traffic} traffic"), evidence)
+                } else {
+                    Verdict::fail(
+                        format!(
+                            "{id} on {on} captures {traffic} traffic; the policy accepts {}",
+                            accepted.join(", ")
+                        ),
+                        evidence,
+                        format!(
+                            "create a replacement with --traffic-type {} on {on}, then aws ec2 delete-flow-logs --flow-log-ids {id}",
+                            accepted[0]
+                        ),
+                    )
+                },
+            ));
+        }
+
+        if let Some(max) = req.max_aggregation_interval {
+            // AWS reports 600 when the field is absent on older logs.
+            let interval = fl.max_aggregation_interval.unwrap_or(600);
+            let evidence = json!({ "MaxAggregationInterval": interval, "max": max });
+            out.push(AGGREGATION_INTERVAL.finding(
+                &subject,
+                if i64::from(interval) <= i64::from(max) {
+                    Verdict::pass(format!("{id} aggregates over {interval}s"), evidence)
+                } else {
+                    Verdict::fail(
+                        format!("{id} on {on} aggregates over {interval}s; the policy allows at most {max}s"),
+                        evidence,
+                        format!("recreate the flow log on {on} with --max-aggregation-interval {max}"),
+                    )
+                },
+            ));
+        }
+
+        if !req.required_fields.is_empty() {
+            let fields = log_format_fields(fl.log_format.as_deref());
+            let missing: Vec<&str> = req
+                .required_fields
+                .iter()
+                .map(|f| f.0.as_str())
+                .filter(|f| !fields.iter().any(|have| have == f))
+                .collect();
+            let evidence = json!({
+                "LogFormat": fl.log_format,
+                "fields": fields,
+                "missing": missing,
+            });
+            out.push(LOG_FIELDS.finding(
+                &subject,
+                if missing.is_empty() {
+                    Verdict::pass(format!("{id} records every required field"), evidence)
+                } else {
+                    Verdict::fail(
+                        format!("{id} on {on} does not record {}", missing.join(", ")),
+                        evidence,
+                        format!(
+                            "recreate the flow log on {on} with a --log-format that adds {}",
+                            missing
+                                .iter()
+                                .map(|m| format!("${{{m}}}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                    )
+                },
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_format_fields;
+
+    #[test]
+    fn parses_custom_and_default_formats() {
+        assert_eq!(
+            log_format_fields(Some("${version} ${tcp-flags}")),
+            ["version", "tcp-flags"]
+        );
+        assert_eq!(log_format_fields(None).len(), 14);
+        assert_eq!(log_format_fields(Some("  ")).len(), 14);
+    }
+}

@@ -1,0 +1,242 @@
+//! The rules: one file per category, each rule with a stable id and its documentation.
+//!
+//! A rule's documentation lives next to its check, as three short texts: what it checks,
+//! why that matters, and how to fix a violation (with an AWS CLI example). `flowaudit rules`
+//! and `flowaudit explain ID` print the same text.
+
+pub mod cloudwatch_retention;
+pub mod collection;
+pub mod coverage;
+pub mod destination;
+pub mod destination_security;
+pub mod flow_log_settings;
+pub mod s3_lifecycle;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::evaluate::Context;
+use crate::findings::{Category, Finding, Severity, Status};
+
+#[derive(Debug, Serialize)]
+pub struct Rule {
+    /// Stable; policies, waivers and reports refer to it.
+    pub id: &'static str,
+    /// A readable alias for the id.
+    pub name: &'static str,
+    pub category: Category,
+    pub default_severity: Severity,
+    pub summary: &'static str,
+    pub what: &'static str,
+    pub why: &'static str,
+    pub fix: &'static str,
+}
+
+/// Every rule, in id order.
+pub static RULES: &[&Rule] = &[
+    &coverage::VPC_WITHOUT_FLOW_LOG,
+    &coverage::SUBNET_WITHOUT_FLOW_LOG,
+    &coverage::ENI_WITHOUT_FLOW_LOG,
+    &flow_log_settings::NOT_ACTIVE,
+    &flow_log_settings::DELIVERY_FAILED,
+    &flow_log_settings::TRAFFIC_TYPE,
+    &flow_log_settings::AGGREGATION_INTERVAL,
+    &flow_log_settings::LOG_FIELDS,
+    &destination::TYPE_NOT_ALLOWED,
+    &destination::NOT_FOUND,
+    &destination::REQUIRED_TYPE_MISSING,
+    &destination::STREAM_NOT_ACTIVE,
+    &cloudwatch_retention::NEVER_EXPIRES,
+    &cloudwatch_retention::BELOW_MINIMUM,
+    &cloudwatch_retention::ABOVE_MAXIMUM,
+    &s3_lifecycle::NO_EXPIRATION,
+    &s3_lifecycle::BELOW_MINIMUM,
+    &s3_lifecycle::ABOVE_MAXIMUM,
+    &s3_lifecycle::TRANSITION_MISSING,
+    &s3_lifecycle::NONCURRENT_VERSIONS_KEPT,
+    &destination_security::BUCKET_NOT_ENCRYPTED,
+    &destination_security::BUCKET_PUBLIC_ACCESS,
+    &destination_security::LOG_GROUP_NOT_KMS,
+    &collection::COLLECTION_FAILED,
+    &collection::DESTINATION_UNVERIFIABLE,
+    &collection::COVERAGE_UNVERIFIABLE,
+];
+
+/// Looks a rule up by id or by name.
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
+}
+
+/// Runs every rule over the scoped estate. Order does not matter; evaluation sorts.
+pub(crate) fn check_all(ctx: &Context, out: &mut Vec<Finding>) {
+    coverage::check(ctx, out);
+    flow_log_settings::check(ctx, out);
+    destination::check(ctx, out);
+    cloudwatch_retention::check(ctx, out);
+    s3_lifecycle::check(ctx, out);
+    destination_security::check(ctx, out);
+    collection::check(ctx, out);
+}
+
+/// The resource a finding is about.
+pub(crate) struct Subject {
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    pub resource_arn: Option<String>,
+    pub account_id: String,
+    pub region: String,
+    pub profile: Option<String>,
+}
+
+/// The outcome of one check before it becomes a finding.
+pub(crate) struct Verdict {
+    pub status: Status,
+    pub message: String,
+    pub evidence: Value,
+    pub remediation: String,
+}
+
+impl Verdict {
+    pub fn pass(message: impl Into<String>, evidence: Value) -> Verdict {
+        Verdict {
+            status: Status::Pass,
+            message: message.into(),
+            evidence,
+            remediation: String::new(),
+        }
+    }
+    pub fn fail(
+        message: impl Into<String>,
+        evidence: Value,
+        remediation: impl Into<String>,
+    ) -> Verdict {
+        Verdict {
+            status: Status::Fail,
+            message: message.into(),
+            evidence,
+            remediation: remediation.into(),
+        }
+    }
+    pub fn error(
+        message: impl Into<String>,
+        evidence: Value,
+        remediation: impl Into<String>,
+    ) -> Verdict {
+        Verdict {
+            status: Status::Error,
+            message: message.into(),
+            evidence,
+            remediation: remediation.into(),
+        }
+    }
+}
+
+impl Rule {
+    pub(crate) fn finding(&'static self, subject: &Subject, verdict: Verdict) -> Finding {
+        Finding {
+            rule_id: self.id.to_string(),
+            category: self.category,
+            severity: self.default_severity,
+            status: verdict.status,
+            resource_type: subject.resource_type.to_string(),
+            resource_id: subject.resource_id.clone(),
+            resource_arn: subject.resource_arn.clone(),
+            account_id: subject.account_id.clone(),
+            region: subject.region.clone(),
+            profile: subject.profile.clone(),
+            message: verdict.message,
+            evidence: verdict.evidence,
+            remediation: verdict.remediation,
+            waiver: None,
+        }
+    }
+}
+
+/// Judges a shared destination under every profile that depends on it. A failure under
+/// any profile fails the finding (the first failing profile by name is reported, and the
+/// evidence lists every profile's outcome); `check` returns `None` for a profile that does
+/// not ask for the check.
+pub(crate) fn judge_per_profile<'p>(
+    profiles: &[&'p crate::policy::Profile],
+    check: impl Fn(&'p crate::policy::Profile) -> Option<Verdict>,
+) -> Option<(Verdict, String)> {
+    let mut outcomes: Vec<(String, Verdict)> = profiles
+        .iter()
+        .filter_map(|p| check(p).map(|v| (p.name.clone(), v)))
+        .collect();
+    if outcomes.is_empty() {
+        return None;
+    }
+    let by_profile: serde_json::Map<String, Value> = outcomes
+        .iter()
+        .map(|(name, v)| (name.clone(), Value::String(v.status.as_str().to_string())))
+        .collect();
+    let chosen = outcomes
+        .iter()
+        .position(|(_, v)| v.status != Status::Pass)
+        .unwrap_or(0);
+    let (name, mut verdict) = outcomes.swap_remove(chosen);
+    if by_profile.len() > 1
+        && let Value::Object(map) = &mut verdict.evidence
+    {
+        map.insert("profiles".to_string(), Value::Object(by_profile));
+    }
+    Some((verdict, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn ids_and_names_are_unique() {
+        let ids: BTreeSet<&str> = RULES.iter().map(|r| r.id).collect();
+        let names: BTreeSet<&str> = RULES.iter().map(|r| r.name).collect();
+        assert_eq!(ids.len(), RULES.len(), "duplicate rule id");
+        assert_eq!(names.len(), RULES.len(), "duplicate rule name");
+    }
+
+    #[test]
+    fn every_rule_is_documented_and_in_id_order() {
+        for pair in RULES.windows(2) {
+            assert!(pair[0].id < pair[1].id || pair[0].category != pair[1].category);
+        }
+        for r in RULES {
+            assert!(
+                !r.summary.is_empty() && !r.what.is_empty() && !r.why.is_empty(),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.fix.contains("aws "),
+                "{} needs an AWS CLI example in its fix",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn ids_carry_their_category_prefix() {
+        for r in RULES {
+            let prefix = match r.category {
+                Category::Coverage => "COV",
+                Category::FlowLogSettings => "FLS",
+                Category::Destination => "DST",
+                Category::CloudwatchRetention => "CWL",
+                Category::S3Lifecycle => "S3L",
+                Category::DestinationSecurity => "SEC",
+                Category::Collection => "COL",
+            };
+            assert!(
+                r.id.starts_with(prefix),
+                "{} is not in category {}",
+                r.id,
+                r.category
+            );
+        }
+    }
+}

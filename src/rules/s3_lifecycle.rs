@@ -1,0 +1,363 @@
+//! S3 lifecycle: how long flow-log objects are really kept, judged only by the lifecycle
+//! rules that apply to their key prefix (see `crate::lifecycle`).
+//!
+//! A bucket can hold several flow-log subtrees (one per source account and region, or per
+//! destination prefix), and a rule can apply to some of them and not others. Each subtree
+//! is therefore judged on its own: the finding's resource is the subtree's key prefix.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::destination::{Lookup, bucket};
+use super::{Rule, Subject, Verdict, judge_per_profile};
+use crate::destination::{Destination, flow_log_key_prefix};
+use crate::evaluate::{Context, short_list};
+use crate::findings::{Category, Finding, Severity};
+use crate::lifecycle::{self, Effective};
+
+pub static NO_EXPIRATION: Rule = Rule {
+    id: "S3L001",
+    name: "flow-log-objects-never-expire",
+    category: Category::S3Lifecycle,
+    default_severity: Severity::Medium,
+    summary: "No enabled lifecycle rule expires the flow-log objects under this prefix.",
+    what: "When the policy sets `s3.expiration_days.max`, checks that an Enabled lifecycle \
+           rule whose filter matches every flow-log object under the prefix expires current \
+           objects (by Days or Date). Disabled rules, rules for other prefixes, tag-filtered \
+           rules and rules that match only some objects (a longer prefix, a size filter) do \
+           not count.",
+    why: "Flow logs contain IP-level records of who talked to whom. Keeping them forever \
+          costs money every month and keeps personal data past its purpose. A rule that \
+          looks right but filters on the wrong prefix or on tags is the common way this \
+          happens, and it passes tools that only check that a lifecycle exists.",
+    fix: "Add a rule that matches the flow-log prefix:\n  aws s3api \
+          put-bucket-lifecycle-configuration --bucket central-flow-logs \
+          --lifecycle-configuration '{\"Rules\":[{\"ID\":\"flow-logs\",\"Status\":\"Enabled\",\
+          \"Filter\":{\"Prefix\":\"AWSLogs/\"},\"Transitions\":[{\"Days\":30,\"StorageClass\":\"GLACIER\"}],\
+          \"Expiration\":{\"Days\":180},\"NoncurrentVersionExpiration\":{\"NoncurrentDays\":30}}]}'",
+};
+
+pub static BELOW_MINIMUM: Rule = Rule {
+    id: "S3L002",
+    name: "flow-log-objects-expire-too-soon",
+    category: Category::S3Lifecycle,
+    default_severity: Severity::High,
+    summary: "Flow-log objects expire before the policy's minimum retention.",
+    what: "Checks the earliest expiration among the lifecycle rules that apply to every \
+           flow-log object under the prefix against `s3.expiration_days.min`. An Expiration \
+           Date counts as the days left until that date; a date in the past means objects \
+           are deleted as soon as they are written.",
+    why: "S3 is the audit copy. Evidence deleted before the retention an auditor or a \
+          regulator expects is a finding in its own right, and lost for good.",
+    fix: "Raise the expiration of the rule that applies (or remove the stricter rule):\n  \
+          aws s3api get-bucket-lifecycle-configuration --bucket central-flow-logs\n  aws \
+          s3api put-bucket-lifecycle-configuration --bucket central-flow-logs \
+          --lifecycle-configuration file://lifecycle.json",
+};
+
+pub static ABOVE_MAXIMUM: Rule = Rule {
+    id: "S3L003",
+    name: "flow-log-objects-expire-too-late",
+    category: Category::S3Lifecycle,
+    default_severity: Severity::Medium,
+    summary: "Flow-log objects are kept longer than the policy's maximum retention.",
+    what: "Checks the earliest applicable expiration against `s3.expiration_days.max`.",
+    why: "Retention beyond the stated period costs storage and keeps personal data longer \
+          than the organisation has said it will.",
+    fix: "Lower the expiration days of the rule that applies to AWSLogs/:\n  aws s3api \
+          put-bucket-lifecycle-configuration --bucket central-flow-logs \
+          --lifecycle-configuration file://lifecycle.json",
+};
+
+pub static TRANSITION_MISSING: Rule = Rule {
+    id: "S3L004",
+    name: "flow-log-objects-not-transitioned",
+    category: Category::S3Lifecycle,
+    default_severity: Severity::Low,
+    summary: "Flow-log objects are not moved to the required storage class in time.",
+    what: "When the policy sets `s3.transition`, checks that a lifecycle rule applying to \
+           every flow-log object under the prefix transitions them to one of the storage \
+           classes listed, within the number of days given.",
+    why: "Flow logs are rarely read after the first weeks. Keeping months of them in S3 \
+          Standard costs several times what an archive class does.",
+    fix: "Add a transition to the rule that applies:\n  \
+          \"Transitions\":[{\"Days\":30,\"StorageClass\":\"GLACIER\"}]\n  aws s3api \
+          put-bucket-lifecycle-configuration --bucket central-flow-logs \
+          --lifecycle-configuration file://lifecycle.json",
+};
+
+pub static NONCURRENT_VERSIONS_KEPT: Rule = Rule {
+    id: "S3L005",
+    name: "noncurrent-flow-log-versions-kept",
+    category: Category::S3Lifecycle,
+    default_severity: Severity::Medium,
+    summary: "On a versioned bucket, expired flow-log objects live on as noncurrent versions.",
+    what: "When the policy sets `s3.noncurrent_version_expiration`, checks that a bucket \
+           whose versioning is Enabled or Suspended has a rule applying to the flow-log \
+           prefix with NoncurrentVersionExpiration, within `max_days` if given.",
+    why: "On a versioned bucket, expiring an object only adds a delete marker; the data \
+          stays as a noncurrent version, billed and readable, forever. The retention the \
+          current-object rule promises is then not the retention that happens.",
+    fix: "Add NoncurrentVersionExpiration to the rule that applies:\n  \
+          \"NoncurrentVersionExpiration\":{\"NoncurrentDays\":30}\n  aws s3api \
+          put-bucket-lifecycle-configuration --bucket central-flow-logs \
+          --lifecycle-configuration file://lifecycle.json",
+};
+
+/// A flow-log subtree in a bucket and the flow logs writing to it.
+struct Subtree {
+    bucket: String,
+    key_prefix: String,
+    account_id: String,
+    region: String,
+    users: Vec<usize>,
+}
+
+fn subtrees(ctx: &Context) -> Vec<Subtree> {
+    let mut map: BTreeMap<(String, String), Subtree> = BTreeMap::new();
+    for (index, sfl) in ctx.flow_logs.iter().enumerate() {
+        let Ok(resolved) = &sfl.destination else {
+            continue;
+        };
+        let Destination::Bucket { name } = &resolved.destination else {
+            continue;
+        };
+        let vpc = ctx.vpc_of(sfl);
+        let hive = sfl
+            .flow_log
+            .destination_options
+            .as_ref()
+            .is_some_and(|o| o.hive_compatible_partitions);
+        let key_prefix =
+            flow_log_key_prefix(&resolved.key_prefix, vpc.account_id(), vpc.region(), hive);
+        map.entry((name.clone(), key_prefix.clone()))
+            .or_insert_with(|| Subtree {
+                bucket: name.clone(),
+                key_prefix,
+                account_id: vpc.account_id().to_string(),
+                region: vpc.region().to_string(),
+                users: Vec::new(),
+            })
+            .users
+            .push(index);
+    }
+    map.into_values().collect()
+}
+
+fn put_lifecycle(bucket: &str) -> String {
+    format!(
+        "aws s3api put-bucket-lifecycle-configuration --bucket {bucket} --lifecycle-configuration file://lifecycle.json"
+    )
+}
+
+fn expiration_text(effective: &Effective) -> String {
+    match &effective.expiration {
+        Some(a) => match &a.date {
+            Some(date) => format!(
+                "expire on {date} ({} days from the evaluation date, rule {})",
+                a.days, a.rule
+            ),
+            None => format!("expire after {} days (rule {})", a.days, a.rule),
+        },
+        None => "never expire".to_string(),
+    }
+}
+
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    for tree in subtrees(ctx) {
+        let Lookup::Found(b) = bucket(ctx, &tree.bucket) else {
+            continue;
+        };
+        let Some(lifecycle_config) = &b.lifecycle else {
+            continue;
+        }; // COL002 reports it.
+        let effective = lifecycle::effective(&lifecycle_config.rules, &tree.key_prefix, ctx.today);
+        let profiles = ctx.profiles_using(&tree.users);
+        let path = format!("{}/{}", tree.bucket, tree.key_prefix);
+        let subject = Subject {
+            resource_type: "s3-prefix",
+            resource_id: path.clone(),
+            resource_arn: Some(format!("arn:aws:s3:::{path}")),
+            account_id: tree.account_id.clone(),
+            region: tree.region.clone(),
+            profile: Some(
+                profiles
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        };
+        let evidence = |extra: serde_json::Value| {
+            let mut e = json!({
+                "bucket": tree.bucket,
+                "key_prefix": tree.key_prefix,
+                "effective": effective,
+                "dependents": ctx.dependents(&tree.users),
+            });
+            if let (serde_json::Value::Object(e), serde_json::Value::Object(extra)) =
+                (&mut e, extra)
+            {
+                e.extend(extra);
+            }
+            e
+        };
+        let partial = effective.partial_rules();
+        let partial_note = if partial.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; rules that match only some objects do not count: {}",
+                short_list(&partial)
+            )
+        };
+        let objects = format!("flow-log objects under s3://{path}");
+
+        let never = judge_per_profile(&profiles, |p| {
+            let max = p.requirements.s3.as_ref()?.expiration_days.max?;
+            let extra = json!({ "max": max });
+            Some(match &effective.expiration {
+                None => Verdict::fail(
+                    format!("{objects} never expire{partial_note}"),
+                    evidence(extra),
+                    put_lifecycle(&tree.bucket),
+                ),
+                Some(_) => Verdict::pass(
+                    format!("{objects} {}", expiration_text(&effective)),
+                    evidence(extra),
+                ),
+            })
+        });
+
+        let below = judge_per_profile(&profiles, |p| {
+            let min = p.requirements.s3.as_ref()?.expiration_days.min?;
+            let extra = json!({ "min": min });
+            Some(match &effective.expiration {
+                Some(a) if a.days < i64::from(min) => Verdict::fail(
+                    format!(
+                        "{objects} {}; the policy requires at least {min} days",
+                        expiration_text(&effective)
+                    ),
+                    evidence(extra),
+                    put_lifecycle(&tree.bucket),
+                ),
+                _ => Verdict::pass(
+                    format!("{objects} {} (min {min})", expiration_text(&effective)),
+                    evidence(extra),
+                ),
+            })
+        });
+
+        let above = judge_per_profile(&profiles, |p| {
+            let max = p.requirements.s3.as_ref()?.expiration_days.max?;
+            let a = effective.expiration.as_ref()?; // S3L001 reports "never".
+            let extra = json!({ "max": max });
+            Some(if a.days > i64::from(max) {
+                Verdict::fail(
+                    format!(
+                        "{objects} {}; the policy allows at most {max} days",
+                        expiration_text(&effective)
+                    ),
+                    evidence(extra),
+                    put_lifecycle(&tree.bucket),
+                )
+            } else {
+                Verdict::pass(
+                    format!("{objects} {} (max {max})", expiration_text(&effective)),
+                    evidence(extra),
+                )
+            })
+        });
+
+        let transition = judge_per_profile(&profiles, |p| {
+            let req = p.requirements.s3.as_ref()?.transition.as_ref()?;
+            let extra = json!({ "required_transition": req });
+            let good = effective.transitions.iter().find(|t| {
+                t.days <= i64::from(req.within_days)
+                    && t.storage_class
+                        .as_ref()
+                        .is_some_and(|c| req.storage_classes.contains(c))
+            });
+            Some(match good {
+                Some(t) => Verdict::pass(
+                    format!(
+                        "{objects} move to {} after {} days (rule {})",
+                        t.storage_class.as_deref().unwrap_or("?"),
+                        t.days,
+                        t.rule
+                    ),
+                    evidence(extra),
+                ),
+                None => Verdict::fail(
+                    format!(
+                        "{objects} are not moved to {} within {} days{partial_note}",
+                        req.storage_classes.join(" or "),
+                        req.within_days
+                    ),
+                    evidence(extra),
+                    put_lifecycle(&tree.bucket),
+                ),
+            })
+        });
+
+        let noncurrent = judge_per_profile(&profiles, |p| {
+            let req = p
+                .requirements
+                .s3
+                .as_ref()?
+                .noncurrent_version_expiration
+                .as_ref()?;
+            if !req.required {
+                return None;
+            }
+            let versioning = b.versioning.as_ref()?; // COL002 reports it.
+            let status = versioning.status.as_deref().unwrap_or("Disabled");
+            let extra = json!({ "VersioningStatus": status, "max_days": req.max_days });
+            Some(if !versioning.keeps_noncurrent_versions() {
+                Verdict::pass(
+                    format!("bucket {} is not versioned", tree.bucket),
+                    evidence(extra),
+                )
+            } else {
+                match (&effective.noncurrent_expiration, req.max_days) {
+                    (None, _) => Verdict::fail(
+                        format!(
+                            "bucket {} is versioned ({status}) and no rule for {} expires noncurrent versions, so expired flow logs are kept forever",
+                            tree.bucket, tree.key_prefix
+                        ),
+                        evidence(extra),
+                        put_lifecycle(&tree.bucket),
+                    ),
+                    (Some(a), Some(max)) if a.days > i64::from(max) => Verdict::fail(
+                        format!(
+                            "noncurrent versions of {objects} are kept {} days (rule {}); the policy allows at most {max}",
+                            a.days, a.rule
+                        ),
+                        evidence(extra),
+                        put_lifecycle(&tree.bucket),
+                    ),
+                    (Some(a), _) => Verdict::pass(
+                        format!(
+                            "noncurrent versions of {objects} expire after {} days (rule {})",
+                            a.days, a.rule
+                        ),
+                        evidence(extra),
+                    ),
+                }
+            })
+        });
+
+        for (rule, outcome) in [
+            (&NO_EXPIRATION, never),
+            (&BELOW_MINIMUM, below),
+            (&ABOVE_MAXIMUM, above),
+            (&TRANSITION_MISSING, transition),
+            (&NONCURRENT_VERSIONS_KEPT, noncurrent),
+        ] {
+            if let Some((verdict, _)) = outcome {
+                out.push(rule.finding(&subject, verdict));
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The snapshot model and its file format.
+
+mod file;
+mod model;
+
+pub use file::{SnapshotError, load, parse, to_json};
+pub use model::*;

@@ -1,0 +1,629 @@
+//! The snapshot: everything a scan needs, as plain data.
+//!
+//! Resource fields keep the names and casing of the AWS API they come from (EC2 uses
+//! `PascalCase`, CloudWatch Logs `camelCase`), so anyone who knows the API can read a
+//! snapshot. The envelope around them (`schema_version`, `accounts`, `regions`, ...) is
+//! flowaudit's own and uses `snake_case`.
+//!
+//! Absence has one meaning per field: an `Option` that is `None` on a bucket setting means
+//! "could not be collected" (the reason is in `collection_errors`), never "not configured".
+//! "Not configured" is an empty value, e.g. a lifecycle with no rules.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// RFC 3339 time at which collection started.
+    pub collected_at: String,
+    pub scope: CollectionScope,
+    #[serde(default)]
+    pub accounts: Vec<AccountSnapshot>,
+    /// Buckets that flow logs deliver to. Bucket names are global, so they sit outside the
+    /// account/region tree; each is inspected once however many flow logs use it.
+    #[serde(default)]
+    pub buckets: Vec<Bucket>,
+    #[serde(default)]
+    pub collection_errors: Vec<CollectionError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// What the collector was asked to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionScope {
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSnapshot {
+    pub account_id: String,
+    #[serde(default)]
+    pub regions: Vec<RegionSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSnapshot {
+    pub region: String,
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+    #[serde(default)]
+    pub flow_logs: Vec<FlowLog>,
+    #[serde(default)]
+    pub log_groups: Vec<LogGroup>,
+    #[serde(default)]
+    pub delivery_streams: Vec<DeliveryStream>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value", default)]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(rename = "CidrBlock", default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// The account that owns the VPC. It differs from the scanned account for a VPC that
+    /// another account shares into this one.
+    #[serde(rename = "OwnerId")]
+    pub owner_id: String,
+    #[serde(rename = "IsDefault", default)]
+    pub is_default: bool,
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    #[serde(rename = "SubnetId")]
+    pub subnet_id: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(
+        rename = "AvailabilityZone",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub availability_zone: Option<String>,
+    #[serde(rename = "CidrBlock", default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    #[serde(rename = "OwnerId", default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    #[serde(rename = "NetworkInterfaceId")]
+    pub network_interface_id: String,
+    #[serde(rename = "SubnetId")]
+    pub subnet_id: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(
+        rename = "InterfaceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub interface_type: Option<String>,
+    #[serde(rename = "RequesterManaged", default)]
+    pub requester_managed: bool,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "OwnerId", default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(
+        rename = "Attachment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attachment: Option<NetworkInterfaceAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterfaceAttachment {
+    #[serde(
+        rename = "InstanceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_id: Option<String>,
+    #[serde(
+        rename = "InstanceOwnerId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_owner_id: Option<String>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// One DescribeFlowLogs record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLog {
+    #[serde(rename = "FlowLogId")]
+    pub flow_log_id: String,
+    /// vpc-, subnet-, eni-, tgw- or tgw-attach- id.
+    #[serde(rename = "ResourceId")]
+    pub resource_id: String,
+    /// ACCEPT, REJECT or ALL.
+    #[serde(
+        rename = "TrafficType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub traffic_type: Option<String>,
+    /// cloud-watch-logs, s3 or kinesis-data-firehose.
+    #[serde(
+        rename = "LogDestinationType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_destination_type: Option<String>,
+    #[serde(
+        rename = "LogDestination",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_destination: Option<String>,
+    #[serde(
+        rename = "LogGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_group_name: Option<String>,
+    #[serde(
+        rename = "DeliverLogsPermissionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deliver_logs_permission_arn: Option<String>,
+    #[serde(
+        rename = "DeliverCrossAccountRole",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deliver_cross_account_role: Option<String>,
+    #[serde(
+        rename = "FlowLogStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub flow_log_status: Option<String>,
+    /// SUCCESS or FAILED.
+    #[serde(
+        rename = "DeliverLogsStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deliver_logs_status: Option<String>,
+    #[serde(
+        rename = "DeliverLogsErrorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deliver_logs_error_message: Option<String>,
+    /// Absent means the default (version 2) format.
+    #[serde(rename = "LogFormat", default, skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(
+        rename = "MaxAggregationInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_aggregation_interval: Option<i32>,
+    #[serde(
+        rename = "DestinationOptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_options: Option<DestinationOptions>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+    #[serde(
+        rename = "CreationTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_time: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationOptions {
+    /// plain-text or parquet.
+    #[serde(
+        rename = "FileFormat",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub file_format: Option<String>,
+    #[serde(rename = "HiveCompatiblePartitions", default)]
+    pub hive_compatible_partitions: bool,
+    #[serde(rename = "PerHourPartition", default)]
+    pub per_hour_partition: bool,
+}
+
+/// One DescribeLogGroups record (CloudWatch Logs uses camelCase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    #[serde(rename = "logGroupName")]
+    pub log_group_name: String,
+    #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Absent means the group never expires its events.
+    #[serde(
+        rename = "retentionInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retention_in_days: Option<i32>,
+    /// Present when the group is encrypted with a customer-managed KMS key.
+    #[serde(rename = "kmsKeyId", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(
+        rename = "storedBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stored_bytes: Option<i64>,
+    #[serde(
+        rename = "creationTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_time: Option<i64>,
+}
+
+/// A Kinesis Data Firehose stream that a flow log delivers to (DescribeDeliveryStream).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryStream {
+    #[serde(rename = "DeliveryStreamName")]
+    pub delivery_stream_name: String,
+    #[serde(
+        rename = "DeliveryStreamARN",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delivery_stream_arn: Option<String>,
+    /// CREATING, ACTIVE, DELETING, CREATING_FAILED, DELETING_FAILED.
+    #[serde(
+        rename = "DeliveryStreamStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delivery_stream_status: Option<String>,
+    /// Where the stream sends records. Flattened from the API's per-type descriptions.
+    #[serde(rename = "Destinations", default)]
+    pub destinations: Vec<DeliveryStreamDestination>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryStreamDestination {
+    #[serde(rename = "DestinationId")]
+    pub destination_id: String,
+    /// ExtendedS3, S3, Redshift, Elasticsearch, AmazonOpenSearchService, Splunk, HttpEndpoint, ...
+    #[serde(rename = "Type")]
+    pub destination_type: String,
+    #[serde(rename = "BucketARN", default, skip_serializing_if = "Option::is_none")]
+    pub bucket_arn: Option<String>,
+}
+
+/// A bucket that flow logs deliver to, with the bucket-level settings retention depends on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// `Some(false)` when S3 answered NoSuchBucket; `None` when that could not be told
+    /// (for example AccessDenied on a bucket in another account).
+    #[serde(rename = "Exists", default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    #[serde(
+        rename = "OwnerAccountId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub owner_account_id: Option<String>,
+    /// GetBucketLocation, with an empty LocationConstraint already turned into us-east-1.
+    #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(
+        rename = "Versioning",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub versioning: Option<BucketVersioning>,
+    /// NoSuchLifecycleConfiguration is recorded as a lifecycle with no rules.
+    #[serde(rename = "Lifecycle", default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<BucketLifecycle>,
+    /// ServerSideEncryptionConfigurationNotFoundError is recorded as no rules.
+    #[serde(
+        rename = "Encryption",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption: Option<BucketEncryption>,
+    /// NoSuchPublicAccessBlockConfiguration is recorded as all four settings false.
+    #[serde(
+        rename = "PublicAccessBlock",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketVersioning {
+    /// Enabled or Suspended; absent when versioning was never turned on.
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "MFADelete", default, skip_serializing_if = "Option::is_none")]
+    pub mfa_delete: Option<String>,
+}
+
+impl BucketVersioning {
+    /// A bucket that has ever had versioning on keeps noncurrent versions of overwritten
+    /// or expired objects, Suspended included.
+    pub fn keeps_noncurrent_versions(&self) -> bool {
+        matches!(self.status.as_deref(), Some("Enabled") | Some("Suspended"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketLifecycle {
+    #[serde(rename = "Rules", default)]
+    pub rules: Vec<LifecycleRule>,
+}
+
+/// One lifecycle rule in the shape GetBucketLifecycleConfiguration returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleRule {
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Enabled or Disabled.
+    #[serde(rename = "Status")]
+    pub status: String,
+    #[serde(rename = "Filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<LifecycleFilter>,
+    /// The legacy top-level prefix some buckets still return instead of a Filter.
+    #[serde(rename = "Prefix", default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(
+        rename = "Expiration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration: Option<LifecycleExpiration>,
+    #[serde(rename = "Transitions", default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
+    #[serde(
+        rename = "NoncurrentVersionExpiration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub noncurrent_version_expiration: Option<NoncurrentVersionExpiration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleFilter {
+    #[serde(rename = "Prefix", default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(rename = "Tag", default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Tag>,
+    #[serde(
+        rename = "ObjectSizeGreaterThan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub object_size_greater_than: Option<i64>,
+    #[serde(
+        rename = "ObjectSizeLessThan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub object_size_less_than: Option<i64>,
+    #[serde(rename = "And", default, skip_serializing_if = "Option::is_none")]
+    pub and: Option<LifecycleFilterAnd>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleFilterAnd {
+    #[serde(rename = "Prefix", default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+    #[serde(
+        rename = "ObjectSizeGreaterThan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub object_size_greater_than: Option<i64>,
+    #[serde(
+        rename = "ObjectSizeLessThan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub object_size_less_than: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleExpiration {
+    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i32>,
+    /// ISO 8601 date (YYYY-MM-DD, optionally with a midnight UTC time).
+    #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(
+        rename = "ExpiredObjectDeleteMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expired_object_delete_marker: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i32>,
+    #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(rename = "StorageClass")]
+    pub storage_class: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NoncurrentVersionExpiration {
+    #[serde(
+        rename = "NoncurrentDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub noncurrent_days: Option<i32>,
+    #[serde(
+        rename = "NewerNoncurrentVersions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub newer_noncurrent_versions: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketEncryption {
+    #[serde(rename = "Rules", default)]
+    pub rules: Vec<EncryptionRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionRule {
+    /// AES256, aws:kms or aws:kms:dsse.
+    #[serde(rename = "SSEAlgorithm")]
+    pub sse_algorithm: String,
+    #[serde(
+        rename = "KMSMasterKeyID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kms_master_key_id: Option<String>,
+    #[serde(
+        rename = "BucketKeyEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bucket_key_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PublicAccessBlock {
+    #[serde(rename = "BlockPublicAcls", default)]
+    pub block_public_acls: bool,
+    #[serde(rename = "IgnorePublicAcls", default)]
+    pub ignore_public_acls: bool,
+    #[serde(rename = "BlockPublicPolicy", default)]
+    pub block_public_policy: bool,
+    #[serde(rename = "RestrictPublicBuckets", default)]
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub fn fully_enabled(&self) -> bool {
+        self.block_public_acls
+            && self.ignore_public_acls
+            && self.block_public_policy
+            && self.restrict_public_buckets
+    }
+
+    /// The settings that are off, by their API names, for messages.
+    pub fn disabled_settings(&self) -> Vec<&'static str> {
+        [
+            ("BlockPublicAcls", self.block_public_acls),
+            ("IgnorePublicAcls", self.ignore_public_acls),
+            ("BlockPublicPolicy", self.block_public_policy),
+            ("RestrictPublicBuckets", self.restrict_public_buckets),
+        ]
+        .into_iter()
+        .filter(|(_, on)| !on)
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// A call that failed during collection. Each one becomes an `error` finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionError {
+    pub account_id: String,
+    /// The region the call was made in; `global` for calls that have none.
+    pub region: String,
+    /// ec2, logs, s3, firehose, sts.
+    pub service: String,
+    pub operation: String,
+    /// The AWS error code (AccessDenied, Throttling, ...) or a transport error kind.
+    pub code: String,
+    pub message: String,
+    /// The resource the call was about, when it was about one (a bucket name, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+}
+
+/// Tags as a map, for matching policy selectors.
+pub fn tag_map(tags: &[Tag]) -> BTreeMap<&str, &str> {
+    tags.iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect()
+}
