@@ -48,10 +48,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, PolicyError> {
             path: path.to_path_buf(),
             line,
             column,
-            message,
+            message: with_hint(message),
         }
     })?;
     Ok(Policy::from_file(file))
+}
+
+/// Adds what a user needs to know to the few serde messages that do not say it.
+fn with_hint(message: String) -> String {
+    if message.ends_with("missing field `expires`") {
+        format!("{message}; every waiver must say the last day it applies, as YYYY-MM-DD")
+    } else {
+        message
+    }
 }
 
 pub fn load(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {

@@ -8,8 +8,9 @@ use tabled::settings::{Modify, Style, Width};
 use super::Report;
 use crate::findings::{Category, Finding, Severity, Status};
 
-const PROBLEM_WIDTH: usize = 70;
-const FIX_WIDTH: usize = 50;
+const RESOURCE_WIDTH: usize = 40;
+const PROBLEM_WIDTH: usize = 60;
+const FIX_WIDTH: usize = 45;
 
 fn table(rows: &[&Finding], with_fix: bool) -> String {
     let mut b = Builder::default();
@@ -39,6 +40,7 @@ fn table(rows: &[&Finding], with_fix: bool) -> String {
     }
     let mut t = b.build();
     t.with(Style::sharp())
+        .with(Modify::new(Columns::new(2..3)).with(Width::wrap(RESOURCE_WIDTH)))
         .with(Modify::new(Columns::new(4..5)).with(Width::wrap(PROBLEM_WIDTH).keep_words(true)));
     if with_fix {
         t.with(Modify::new(Columns::new(5..6)).with(Width::wrap(FIX_WIDTH).keep_words(true)));

@@ -1,10 +1,12 @@
 //! Collection: what could not be seen. Every gap becomes an `error` finding, so that a run
 //! that missed something can never read as compliant.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use super::coverage::vpc_subject;
-use super::destination::{Lookup, destination_subject, exists};
+use super::destination::{Lookup, describe, destination_subject, exists};
 use super::{Rule, Subject, Verdict};
 use crate::destination::Destination;
 use crate::evaluate::{Context, ScopedVpc};
@@ -74,6 +76,16 @@ pub(crate) fn ec2_failures<'a>(ctx: &Context<'a>, vpc: &ScopedVpc) -> Vec<&'a Co
         .failures(vpc.account_id(), vpc.region(), "ec2", &EC2_LISTS)
 }
 
+/// The IAM action behind an API operation, where the two names differ.
+fn iam_action<'a>(service: &str, operation: &'a str) -> &'a str {
+    match (service, operation) {
+        ("s3", "GetBucketLifecycleConfiguration") => "GetLifecycleConfiguration",
+        ("s3", "GetBucketEncryption") => "GetEncryptionConfiguration",
+        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
+        _ => operation,
+    }
+}
+
 fn errors_json(errors: &[&CollectionError]) -> serde_json::Value {
     json!(
         errors
@@ -84,31 +96,52 @@ fn errors_json(errors: &[&CollectionError]) -> serde_json::Value {
 }
 
 pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
-    let mut errors: Vec<&CollectionError> = ctx.estate.snapshot.collection_errors.iter().collect();
-    errors.sort();
-    errors.dedup();
-    for e in errors {
-        let resource = match &e.resource_id {
-            Some(r) => format!("{}:{}:{r}", e.service, e.operation),
-            None => format!("{}:{}", e.service, e.operation),
-        };
+    // One finding per account, region, service and resource: five denied calls on one
+    // bucket are one problem to fix.
+    let mut groups: BTreeMap<(&str, &str, &str, Option<&str>), Vec<&CollectionError>> =
+        BTreeMap::new();
+    for e in &ctx.estate.snapshot.collection_errors {
+        groups
+            .entry((
+                &e.account_id,
+                &e.region,
+                &e.service,
+                e.resource_id.as_deref(),
+            ))
+            .or_default()
+            .push(e);
+    }
+    for ((account_id, region, service, resource), errors) in groups {
         let subject = Subject {
             resource_type: "api-call",
-            resource_id: resource,
+            resource_id: match resource {
+                Some(r) => format!("{service}:{r}"),
+                None => service.to_string(),
+            },
             resource_arn: None,
-            account_id: e.account_id.clone(),
-            region: e.region.clone(),
+            account_id: account_id.to_string(),
+            region: region.to_string(),
             profile: None,
         };
+        let mut actions: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{service}:{}", iam_action(service, &e.operation)))
+            .collect();
+        actions.sort();
+        actions.dedup();
+        let about = resource.map(|r| format!(" for {r}")).unwrap_or_default();
         out.push(COLLECTION_FAILED.finding(
             &subject,
             Verdict::error(
                 format!(
-                    "{} {} failed in {}/{}: {} ({})",
-                    e.service, e.operation, e.account_id, e.region, e.code, e.message
+                    "{service} calls failed in {account_id}/{region}{about}: {}",
+                    describe(&errors)
                 ),
-                json!({ "service": e.service, "operation": e.operation, "code": e.code, "message": e.message, "resource_id": e.resource_id }),
-                format!("grant {}:{} to the scanning identity, or retry if throttled", e.service, e.operation),
+                json!({ "errors": errors_json(&errors) }),
+                format!(
+                    "grant {} to the scanning identity, or retry if throttled",
+                    actions.join(", ")
+                ),
             ),
         ));
     }

@@ -87,10 +87,23 @@ pub(crate) enum Lookup<'a, T> {
     Unknown(String),
 }
 
-fn describe(errors: &[&CollectionError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{} {}: {}", e.operation, e.code, e.message))
+/// "AccessDenied on GetBucketLocation, GetBucketVersioning": failures grouped by error code.
+pub(crate) fn describe(errors: &[&CollectionError]) -> String {
+    let mut by_code: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for e in errors {
+        by_code
+            .entry(e.code.as_str())
+            .or_default()
+            .push(e.operation.as_str());
+    }
+    by_code
+        .into_iter()
+        .map(|(code, mut ops)| {
+            ops.sort();
+            ops.dedup();
+            format!("{code} on {}", ops.join(", "))
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -131,7 +144,7 @@ pub(crate) fn bucket<'a>(ctx: &Context<'a>, name: &str) -> Lookup<'a, Bucket> {
             None => {
                 let failures = ctx.estate.failures_for_resource("s3", name);
                 Lookup::Unknown(format!(
-                    "could not tell whether bucket {name} exists: {}",
+                    "could not tell whether bucket {name} exists ({})",
                     if failures.is_empty() {
                         "no call succeeded".to_string()
                     } else {
@@ -319,44 +332,42 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         } = &usage.destination
             && let Lookup::Found(stream) = delivery_stream(ctx, account_id, region, name)
         {
-            {
-                let status = stream
-                    .delivery_stream_status
-                    .as_deref()
-                    .unwrap_or("unknown");
-                let sends_to: Vec<String> = stream
-                    .destinations
-                    .iter()
-                    .map(|d| match &d.bucket_arn {
-                        Some(arn) => format!("{} {arn}", d.destination_type),
-                        None => d.destination_type.clone(),
-                    })
-                    .collect();
-                let evidence = json!({
-                    "DeliveryStreamStatus": status,
-                    "Destinations": sends_to,
-                    "retention": "not visible: records are kept wherever the stream delivers them, which this audit does not judge",
-                    "dependents": dependents,
-                });
-                out.push(STREAM_NOT_ACTIVE.finding(
-                    &subject,
-                    if status == "ACTIVE" {
-                        Verdict::pass(
-                            format!(
-                                "stream {name} is ACTIVE and sends to {}; retention beyond the stream is not visible here",
-                                short_list(&sends_to)
-                            ),
-                            evidence,
-                        )
-                    } else {
-                        Verdict::fail(
-                            format!("stream {name} is {status}; {}", ctx.dependents_text(&usage.users)),
-                            evidence,
-                            format!("aws firehose describe-delivery-stream --delivery-stream-name {name}, then fix or recreate it"),
-                        )
-                    },
-                ));
-            }
+            let status = stream
+                .delivery_stream_status
+                .as_deref()
+                .unwrap_or("unknown");
+            let sends_to: Vec<String> = stream
+                .destinations
+                .iter()
+                .map(|d| match &d.bucket_arn {
+                    Some(arn) => format!("{} {arn}", d.destination_type),
+                    None => d.destination_type.clone(),
+                })
+                .collect();
+            let evidence = json!({
+                "DeliveryStreamStatus": status,
+                "Destinations": sends_to,
+                "retention": "not visible: records are kept wherever the stream delivers them, which this audit does not judge",
+                "dependents": dependents,
+            });
+            out.push(STREAM_NOT_ACTIVE.finding(
+                &subject,
+                if status == "ACTIVE" {
+                    Verdict::pass(
+                        format!(
+                            "stream {name} is ACTIVE and sends to {}; retention beyond the stream is not visible here",
+                            short_list(&sends_to)
+                        ),
+                        evidence,
+                    )
+                } else {
+                    Verdict::fail(
+                        format!("stream {name} is {status}; {}", ctx.dependents_text(&usage.users)),
+                        evidence,
+                        format!("aws firehose describe-delivery-stream --delivery-stream-name {name}, then fix or recreate it"),
+                    )
+                },
+            ));
         }
     }
 

@@ -1,0 +1,132 @@
+//! Helpers shared by the integration tests: run the real binary and read its JSON report.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub const DATE: &str = "2026-11-22";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn path(relative: &str) -> String {
+    root().join(relative).to_string_lossy().into_owned()
+}
+
+pub fn flowaudit() -> Command {
+    let mut cmd = Command::cargo_bin("flowaudit").expect("the flowaudit binary is built for tests");
+    cmd.env("NO_COLOR", "1").env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {}", self.stderr))
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let out = flowaudit().args(args).output().expect("flowaudit runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `scan --format json` of a snapshot under a policy, on the fixed test date.
+pub fn scan(snapshot: &Path, policy: &str) -> Run {
+    run(&[
+        "scan",
+        "--snapshot",
+        &snapshot.to_string_lossy(),
+        "--policy",
+        &path(policy),
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ])
+}
+
+pub fn demo() -> PathBuf {
+    root().join("fixtures/demo/estate.json")
+}
+
+pub fn compliant() -> PathBuf {
+    root().join("fixtures/compliant/estate.json")
+}
+
+/// The status of one rule on one resource, or None when there is no such finding.
+pub fn status(report: &Value, rule: &str, resource: &str) -> Option<String> {
+    let matches: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .filter(|f| f["rule_id"] == rule && f["resource_id"] == resource)
+        .collect();
+    assert!(
+        matches.len() <= 1,
+        "{rule} has {} findings for {resource}",
+        matches.len()
+    );
+    matches
+        .first()
+        .map(|f| f["status"].as_str().unwrap_or_default().to_string())
+}
+
+/// The finding for one rule on one resource; panics when there is none.
+pub fn finding<'a>(report: &'a Value, rule: &str, resource: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .find(|f| f["rule_id"] == rule && f["resource_id"] == resource)
+        .unwrap_or_else(|| panic!("no {rule} finding for {resource}"))
+}
+
+/// Every finding that is not a pass, one line each, for snapshot tests.
+pub fn non_passing(report: &Value) -> String {
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .filter(|f| f["status"] != "pass")
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}: {}",
+                f["status"].as_str().unwrap_or_default(),
+                f["rule_id"].as_str().unwrap_or_default(),
+                f["account_id"].as_str().unwrap_or_default(),
+                f["region"].as_str().unwrap_or_default(),
+                f["resource_id"].as_str().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Loads a fixture, lets the test change it, and writes the variant to a temp file.
+pub fn variant(base: &Path, dir: &Path, name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+    let text = std::fs::read_to_string(base).expect("fixture readable");
+    let mut json: Value = serde_json::from_str(&text).expect("fixture is JSON");
+    change(&mut json);
+    let out = dir.join(name);
+    std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&json).expect("serialises"),
+    )
+    .expect("temp file written");
+    out
+}
