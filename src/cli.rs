@@ -8,10 +8,14 @@ use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use flowaudit::collect::{self, ClientSource, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
 use flowaudit::report::{Report, render_table};
+use flowaudit::snapshot::Snapshot;
 use flowaudit::{policy, rules, snapshot};
+
+use crate::progress::Bar;
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -28,14 +32,25 @@ pub mod exit {
     about = "Audits AWS VPC Flow Log coverage, delivery and retention against YAML policies"
 )]
 pub struct Cli {
+    /// More logging on standard error (-v: info, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate a snapshot against a policy and report the findings.
+    /// Evaluate a live account, or a snapshot, against a policy and report the findings.
     Scan(ScanArgs),
+    /// Collect a snapshot of a live account for `scan --snapshot`.
+    Collect {
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Write the snapshot here instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Work with policy files.
     Policy {
         #[command(subcommand)]
@@ -74,11 +89,47 @@ enum ReportFormat {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum RetryModeArg {
+    Standard,
+    Adaptive,
+}
+
+/// Where and how to collect live data. Credentials come from aws-config's default chain.
+#[derive(clap::Args)]
+struct LiveArgs {
+    /// AWS profile from ~/.aws/config.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Region to scan; repeat for several. Defaults to the configured region.
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Scan every region enabled for the account (DescribeRegions).
+    #[arg(long, conflicts_with = "regions")]
+    all_regions: bool,
+    /// Regions (and buckets) collected at the same time.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Attempts per AWS call, the first included; throttling is retried with backoff.
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+    #[arg(long, value_enum, default_value_t = RetryModeArg::Adaptive)]
+    retry_mode: RetryModeArg,
+    /// Seconds one AWS call may take, retries included.
+    #[arg(long, default_value_t = 60)]
+    operation_timeout: u64,
+}
+
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Snapshot file written by `flowaudit collect`.
-    #[arg(long)]
-    snapshot: PathBuf,
+    /// Snapshot file written by `flowaudit collect`. Without it, the account is scanned live.
+    #[arg(long, conflicts_with_all = ["profile", "regions", "all_regions"])]
+    snapshot: Option<PathBuf>,
+    /// With a live scan: also write what was collected, as evidence.
+    #[arg(long, conflicts_with = "snapshot")]
+    save_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    live: LiveArgs,
     /// Policy file (YAML).
     #[arg(long)]
     policy: PathBuf,
@@ -107,8 +158,14 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Collect { live, output } => {
+            let (snapshot, _) = collect_live(&live)?;
+            write_output(output.as_deref(), &snapshot::to_json(&snapshot)?)?;
+            Ok(ExitCode::from(exit::OK))
+        }
         Command::Policy {
             command: PolicyCommand::Validate { files },
         } => validate(&files),
@@ -174,9 +231,74 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     }))
 }
 
+/// Logs go to standard error, only with -v, and in colour only on a terminal without NO_COLOR.
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    let level = match verbose {
+        0 => return,
+        1 => "flowaudit=info",
+        _ => "flowaudit=debug,aws_config=info",
+    };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .init();
+}
+
+/// Collects the account the credentials belong to. Returns the snapshot and its JSON bytes.
+fn collect_live(live: &LiveArgs) -> Result<(Snapshot, Vec<u8>)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let options = SdkOptions {
+        profile: live.profile.clone(),
+        retry_mode: match live.retry_mode {
+            RetryModeArg::Standard => RetryMode::Standard,
+            RetryModeArg::Adaptive => RetryMode::Adaptive,
+        },
+        max_attempts: live.max_attempts,
+        operation_timeout: std::time::Duration::from_secs(live.operation_timeout.max(1)),
+    };
+    let collected = runtime.block_on(async {
+        let clients: std::sync::Arc<dyn ClientSource> =
+            std::sync::Arc::new(SdkClients::load(&options).await);
+        let account = collect::account_id(clients.as_ref()).await?;
+        let regions = collect::regions(clients.as_ref(), &live.regions, live.all_regions).await?;
+        tracing::info!(account = %account, regions = ?regions, "collecting");
+        let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let progress = std::sync::Arc::new(Bar::new());
+        Ok::<_, collect::CollectError>(
+            collect::collect(
+                clients,
+                &account,
+                &regions,
+                live.concurrency,
+                started,
+                progress,
+            )
+            .await,
+        )
+    })?;
+    tracing::info!(requests = collected.requests, "collection finished");
+    let json = snapshot::to_json(&collected.snapshot)?;
+    Ok((collected.snapshot, json.into_bytes()))
+}
+
 fn scan(args: ScanArgs) -> Result<ExitCode> {
     let (policy, policy_bytes) = policy::load(&args.policy)?;
-    let (snapshot, snapshot_bytes) = snapshot::load(&args.snapshot)?;
+    let (snapshot, snapshot_bytes) = match &args.snapshot {
+        Some(path) => snapshot::load(path)?,
+        None => {
+            let (snapshot, bytes) = collect_live(&args.live)?;
+            if let Some(path) = &args.save_snapshot {
+                write_output(Some(path), &String::from_utf8_lossy(&bytes))?;
+            }
+            (snapshot, bytes)
+        }
+    };
     let today = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let evaluation = evaluate(&snapshot, &policy, today);
     let report = Report::new(

@@ -1,4 +1,5 @@
 mod cli;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the real binary and read its JSON report.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -1,0 +1,116 @@
+//! Where the collector gets its AWS clients: from aws-config's default chain, or (in tests)
+//! from anything else that implements [`ClientSource`].
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// The clients for one region.
+pub struct RegionClients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub firehose: aws_sdk_firehose::Client,
+}
+
+pub trait ClientSource: Send + Sync {
+    fn region(&self, region: &str) -> RegionClients;
+    /// An S3 client that talks to `region`.
+    fn s3(&self, region: &str) -> aws_sdk_s3::Client;
+    fn sts(&self) -> aws_sdk_sts::Client;
+    /// The region of the loaded configuration, if any.
+    fn default_region(&self) -> Option<String>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    Standard,
+    Adaptive,
+}
+
+/// How the SDK is configured for a scan.
+#[derive(Debug, Clone)]
+pub struct SdkOptions {
+    pub profile: Option<String>,
+    pub retry_mode: RetryMode,
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// Limit for one call, retries included.
+    pub operation_timeout: Duration,
+}
+
+/// Clients built from aws-config: environment, profiles, SSO, web identity, container and
+/// instance roles, and `AWS_ENDPOINT_URL` for local endpoints such as moto or LocalStack.
+pub struct SdkClients {
+    config: SdkConfig,
+}
+
+impl SdkClients {
+    pub async fn load(options: &SdkOptions) -> SdkClients {
+        let retry = match options.retry_mode {
+            RetryMode::Standard => RetryConfig::standard(),
+            RetryMode::Adaptive => RetryConfig::adaptive(),
+        }
+        .with_max_attempts(options.max_attempts.max(1));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(options.operation_timeout)
+                    .build(),
+            );
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        SdkClients {
+            config: loader.load().await,
+        }
+    }
+
+    pub fn config(&self) -> &SdkConfig {
+        &self.config
+    }
+}
+
+impl ClientSource for SdkClients {
+    fn region(&self, region: &str) -> RegionClients {
+        let region = Region::new(region.to_string());
+        RegionClients {
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&self.config)
+                    .region(region.clone())
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
+                    .region(region.clone())
+                    .build(),
+            ),
+            firehose: aws_sdk_firehose::Client::from_conf(
+                aws_sdk_firehose::config::Builder::from(&self.config)
+                    .region(region)
+                    .build(),
+            ),
+        }
+    }
+
+    fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        // A local endpoint (moto, LocalStack) cannot serve virtual-hosted bucket names.
+        let path_style = self.config.endpoint_url().is_some();
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.config)
+                .region(Region::new(region.to_string()))
+                .force_path_style(path_style)
+                .build(),
+        )
+    }
+
+    fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
+    }
+
+    fn default_region(&self) -> Option<String> {
+        self.config.region().map(|r| r.to_string())
+    }
+}

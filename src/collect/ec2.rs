@@ -1,0 +1,196 @@
+//! EC2: VPCs, subnets, ENIs and flow logs, each listed once per region, page by page.
+
+use aws_sdk_ec2::types as ec2;
+
+use super::RegionOutcome;
+use super::errors::Call;
+use crate::snapshot::{
+    DestinationOptions, FlowLog, NetworkInterface, NetworkInterfaceAttachment, Subnet, Tag, Vpc,
+};
+
+fn tags(tags: &[ec2::Tag]) -> Vec<Tag> {
+    let mut out: Vec<Tag> = tags
+        .iter()
+        .map(|t| Tag {
+            key: t.key().unwrap_or_default().to_string(),
+            value: t.value().unwrap_or_default().to_string(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+fn s(value: Option<&str>) -> Option<String> {
+    value.map(str::to_string)
+}
+
+pub fn vpc(v: &ec2::Vpc) -> Vpc {
+    Vpc {
+        vpc_id: v.vpc_id().unwrap_or_default().to_string(),
+        cidr_block: s(v.cidr_block()),
+        owner_id: v.owner_id().unwrap_or_default().to_string(),
+        is_default: v.is_default().unwrap_or(false),
+        state: v.state().map(|s| s.as_str().to_string()),
+        tags: tags(v.tags()),
+    }
+}
+
+pub fn subnet(x: &ec2::Subnet) -> Subnet {
+    Subnet {
+        subnet_id: x.subnet_id().unwrap_or_default().to_string(),
+        vpc_id: x.vpc_id().unwrap_or_default().to_string(),
+        availability_zone: s(x.availability_zone()),
+        cidr_block: s(x.cidr_block()),
+        owner_id: s(x.owner_id()),
+        tags: tags(x.tags()),
+    }
+}
+
+pub fn network_interface(e: &ec2::NetworkInterface) -> NetworkInterface {
+    NetworkInterface {
+        network_interface_id: e.network_interface_id().unwrap_or_default().to_string(),
+        subnet_id: e.subnet_id().unwrap_or_default().to_string(),
+        vpc_id: e.vpc_id().unwrap_or_default().to_string(),
+        interface_type: e.interface_type().map(|t| t.as_str().to_string()),
+        requester_managed: e.requester_managed().unwrap_or(false),
+        status: e.status().map(|t| t.as_str().to_string()),
+        description: s(e.description()).filter(|d| !d.is_empty()),
+        owner_id: s(e.owner_id()),
+        attachment: e.attachment().map(|a| NetworkInterfaceAttachment {
+            instance_id: s(a.instance_id()),
+            instance_owner_id: s(a.instance_owner_id()),
+            status: a.status().map(|t| t.as_str().to_string()),
+        }),
+    }
+}
+
+pub fn flow_log(f: &ec2::FlowLog) -> FlowLog {
+    FlowLog {
+        flow_log_id: f.flow_log_id().unwrap_or_default().to_string(),
+        resource_id: f.resource_id().unwrap_or_default().to_string(),
+        traffic_type: f.traffic_type().map(|t| t.as_str().to_string()),
+        log_destination_type: f.log_destination_type().map(|t| t.as_str().to_string()),
+        log_destination: s(f.log_destination()),
+        log_group_name: s(f.log_group_name()),
+        deliver_logs_permission_arn: s(f.deliver_logs_permission_arn()),
+        deliver_cross_account_role: s(f.deliver_cross_account_role()),
+        flow_log_status: s(f.flow_log_status()),
+        deliver_logs_status: s(f.deliver_logs_status()),
+        deliver_logs_error_message: s(f.deliver_logs_error_message()),
+        log_format: s(f.log_format()),
+        max_aggregation_interval: f.max_aggregation_interval(),
+        destination_options: f.destination_options().map(|o| DestinationOptions {
+            file_format: o.file_format().map(|t| t.as_str().to_string()),
+            hive_compatible_partitions: o.hive_compatible_partitions().unwrap_or(false),
+            per_hour_partition: o.per_hour_partition().unwrap_or(false),
+        }),
+        tags: tags(f.tags()),
+        creation_time: f.creation_time().and_then(|t| {
+            t.fmt(aws_sdk_ec2::primitives::DateTimeFormat::DateTime)
+                .ok()
+        }),
+    }
+}
+
+/// Lists everything EC2 holds for flow-log coverage in one region. A failed listing is
+/// recorded and leaves that list empty; evaluation then reports it as unknown, not absent.
+pub async fn collect(
+    client: &aws_sdk_ec2::Client,
+    account_id: &str,
+    region: &str,
+    out: &mut RegionOutcome,
+) {
+    let call = |operation| Call {
+        account_id,
+        region,
+        service: "ec2",
+        operation,
+        resource_id: None,
+    };
+
+    let mut pages = client
+        .describe_vpcs()
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        out.requests += 1;
+        match page {
+            Ok(page) => out.data.vpcs.extend(page.vpcs().iter().map(vpc)),
+            Err(e) => {
+                out.errors.push(call("DescribeVpcs").failed(&e));
+                break;
+            }
+        }
+    }
+
+    let mut pages = client
+        .describe_subnets()
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        out.requests += 1;
+        match page {
+            Ok(page) => out.data.subnets.extend(page.subnets().iter().map(subnet)),
+            Err(e) => {
+                out.errors.push(call("DescribeSubnets").failed(&e));
+                break;
+            }
+        }
+    }
+
+    let mut pages = client
+        .describe_network_interfaces()
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        out.requests += 1;
+        match page {
+            Ok(page) => out
+                .data
+                .network_interfaces
+                .extend(page.network_interfaces().iter().map(network_interface)),
+            Err(e) => {
+                out.errors
+                    .push(call("DescribeNetworkInterfaces").failed(&e));
+                break;
+            }
+        }
+    }
+
+    let mut pages = client
+        .describe_flow_logs()
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        out.requests += 1;
+        match page {
+            Ok(page) => out
+                .data
+                .flow_logs
+                .extend(page.flow_logs().iter().map(flow_log)),
+            Err(e) => {
+                out.errors.push(call("DescribeFlowLogs").failed(&e));
+                break;
+            }
+        }
+    }
+}
+
+/// The regions enabled for the account (DescribeRegions without AllRegions).
+pub async fn enabled_regions(client: &aws_sdk_ec2::Client) -> Result<Vec<String>, String> {
+    let out = client.describe_regions().send().await.map_err(|e| {
+        let (code, message) = super::errors::describe(&e);
+        format!("DescribeRegions failed: {code}: {message}")
+    })?;
+    let mut regions: Vec<String> = out
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect();
+    regions.sort();
+    Ok(regions)
+}

@@ -1,0 +1,310 @@
+//! Live collection: AWS SDK -> snapshot. No SDK type leaves this module.
+//!
+//! Each region is listed once per resource type, page by page, concurrently under a bound;
+//! buckets and delivery streams that flow logs deliver to are inspected once each. Nothing
+//! is fetched per VPC, subnet or ENI. Every failed call is recorded in the snapshot's
+//! `collection_errors`; the evaluation turns each into an `error` finding.
+
+pub mod clients;
+mod ec2;
+mod errors;
+mod firehose;
+mod logs;
+mod s3;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use clients::{ClientSource, RegionClients, RetryMode, SdkClients, SdkOptions};
+
+use crate::destination::{self, Destination};
+use crate::snapshot::{
+    AccountSnapshot, CollectionError, CollectionScope, RegionSnapshot, SCHEMA_VERSION, Snapshot,
+    ToolInfo,
+};
+
+/// Failures that stop a collection before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "no AWS credentials were found. Set AWS_PROFILE or pass --profile, log in with `aws sso login`, \
+         or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ({0})"
+    )]
+    NoCredentials(String),
+    #[error(
+        "no region to scan: pass --region REGION (repeatable) or --all-regions, or set AWS_REGION or a region in your profile"
+    )]
+    NoRegion,
+    #[error("cannot identify the account: sts:GetCallerIdentity failed: {code}: {message}")]
+    Identity { code: String, message: String },
+    #[error("cannot list the account's regions: {0}")]
+    Regions(String),
+}
+
+/// Reports collection progress, for a progress bar.
+pub trait Progress: Send + Sync {
+    fn start(&self, _regions: usize) {}
+    fn region_done(&self, _region: &str, _resources: usize) {}
+    fn buckets(&self, _count: usize) {}
+    fn bucket_done(&self, _name: &str) {}
+    fn finish(&self) {}
+}
+
+/// Progress that is not shown.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// What one region produced.
+pub struct RegionOutcome {
+    pub data: RegionSnapshot,
+    pub errors: Vec<CollectionError>,
+    /// Calls made (pages included, retries not).
+    pub requests: usize,
+}
+
+pub struct Collected {
+    pub snapshot: Snapshot,
+    /// Calls made, GetCallerIdentity and DescribeRegions included.
+    pub requests: usize,
+}
+
+/// The account the credentials belong to (sts:GetCallerIdentity).
+pub async fn account_id(clients: &dyn ClientSource) -> Result<String, CollectError> {
+    match clients.sts().get_caller_identity().send().await {
+        Ok(id) => id
+            .account()
+            .map(str::to_string)
+            .ok_or(CollectError::Identity {
+                code: "NoAccount".to_string(),
+                message: "GetCallerIdentity returned no account".to_string(),
+            }),
+        Err(e) => {
+            let (code, message) = errors::describe(&e);
+            if message.contains("credentials") && errors::code(&e).is_none() {
+                Err(CollectError::NoCredentials(message))
+            } else {
+                Err(CollectError::Identity { code, message })
+            }
+        }
+    }
+}
+
+/// The regions to scan: those given, all enabled ones, or the configured default.
+pub async fn regions(
+    clients: &dyn ClientSource,
+    given: &[String],
+    all: bool,
+) -> Result<Vec<String>, CollectError> {
+    let mut regions: Vec<String> = if all {
+        let home = clients
+            .default_region()
+            .unwrap_or_else(|| "us-east-1".to_string());
+        ec2::enabled_regions(&clients.region(&home).ec2)
+            .await
+            .map_err(CollectError::Regions)?
+    } else if given.is_empty() {
+        clients.default_region().into_iter().collect()
+    } else {
+        given.to_vec()
+    };
+    regions.sort();
+    regions.dedup();
+    if regions.is_empty() {
+        return Err(CollectError::NoRegion);
+    }
+    Ok(regions)
+}
+
+async fn collect_region(
+    clients: Arc<dyn ClientSource>,
+    account_id: String,
+    region: String,
+) -> RegionOutcome {
+    let mut out = RegionOutcome {
+        data: RegionSnapshot {
+            region: region.clone(),
+            vpcs: vec![],
+            subnets: vec![],
+            network_interfaces: vec![],
+            flow_logs: vec![],
+            log_groups: vec![],
+            delivery_streams: vec![],
+        },
+        errors: vec![],
+        requests: 0,
+    };
+    let c = clients.region(&region);
+    ec2::collect(&c.ec2, &account_id, &region, &mut out).await;
+    logs::collect(&c.logs, &account_id, &region, &mut out).await;
+
+    // Only the streams this region's flow logs use, and only those this account can describe.
+    let streams: BTreeSet<String> = out
+        .data
+        .flow_logs
+        .iter()
+        .filter_map(|fl| match destination::resolve(fl, &account_id, &region) {
+            Ok(r) => match r.destination {
+                Destination::DeliveryStream {
+                    account_id: a,
+                    region: r,
+                    name,
+                } if a == account_id && r == region => Some(name),
+                _ => None,
+            },
+            Err(_) => None,
+        })
+        .collect();
+    let streams: Vec<String> = streams.into_iter().collect();
+    firehose::collect(&c.firehose, &account_id, &region, &streams, &mut out).await;
+
+    let d = &mut out.data;
+    d.vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
+    d.subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
+    d.network_interfaces
+        .sort_by(|a, b| a.network_interface_id.cmp(&b.network_interface_id));
+    d.flow_logs
+        .sort_by(|a, b| a.flow_log_id.cmp(&b.flow_log_id));
+    d.log_groups
+        .sort_by(|a, b| a.log_group_name.cmp(&b.log_group_name));
+    d.delivery_streams
+        .sort_by(|a, b| a.delivery_stream_name.cmp(&b.delivery_stream_name));
+    out
+}
+
+/// Collects one account in the given regions, at most `concurrency` at a time.
+pub async fn collect(
+    clients: Arc<dyn ClientSource>,
+    account_id: &str,
+    regions: &[String],
+    concurrency: usize,
+    collected_at: String,
+    progress: Arc<dyn Progress>,
+) -> Collected {
+    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    progress.start(regions.len());
+    let mut tasks = JoinSet::new();
+    for region in regions {
+        let (clients, limit, account, region) = (
+            clients.clone(),
+            limit.clone(),
+            account_id.to_string(),
+            region.clone(),
+        );
+        let progress = progress.clone();
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let _permit = limit.acquire_owned().await.ok();
+            let out = collect_region(clients, account, region.clone()).await;
+            let d = &out.data;
+            progress.region_done(
+                &region,
+                d.vpcs.len() + d.subnets.len() + d.network_interfaces.len() + d.flow_logs.len(),
+            );
+            out
+        });
+    }
+    let mut outcomes = Vec::new();
+    let mut errors = Vec::new();
+    let mut requests = 0;
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(outcome) => outcomes.push(outcome),
+            // A region task that panicked must still be visible as missing data.
+            Err(e) => errors.push(CollectionError {
+                account_id: account_id.to_string(),
+                region: "unknown".to_string(),
+                service: "flowaudit".to_string(),
+                operation: "CollectRegion".to_string(),
+                code: "InternalError".to_string(),
+                message: e.to_string(),
+                resource_id: None,
+            }),
+        }
+    }
+    outcomes.sort_by(|a, b| a.data.region.cmp(&b.data.region));
+
+    let mut bucket_names: BTreeSet<String> = BTreeSet::new();
+    for o in &outcomes {
+        for fl in &o.data.flow_logs {
+            if let Ok(r) = destination::resolve(fl, account_id, &o.data.region)
+                && let Destination::Bucket { name } = r.destination
+            {
+                bucket_names.insert(name);
+            }
+        }
+    }
+    progress.buckets(bucket_names.len());
+    let home = regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let mut tasks = JoinSet::new();
+    for name in bucket_names {
+        let (clients, limit, account, home) = (
+            clients.clone(),
+            limit.clone(),
+            account_id.to_string(),
+            home.clone(),
+        );
+        let progress = progress.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let out = s3::inspect(clients.as_ref(), &home, &account, &name).await;
+            progress.bucket_done(&name);
+            out
+        });
+    }
+    let mut buckets = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(o) => {
+                requests += o.requests;
+                errors.extend(o.errors);
+                buckets.push(o.bucket);
+            }
+            Err(e) => errors.push(CollectionError {
+                account_id: account_id.to_string(),
+                region: "global".to_string(),
+                service: "flowaudit".to_string(),
+                operation: "InspectBucket".to_string(),
+                code: "InternalError".to_string(),
+                message: e.to_string(),
+                resource_id: None,
+            }),
+        }
+    }
+    buckets.sort_by(|a, b| a.name.cmp(&b.name));
+    progress.finish();
+
+    let mut region_data = Vec::new();
+    for o in outcomes {
+        requests += o.requests;
+        errors.extend(o.errors);
+        region_data.push(o.data);
+    }
+    errors.sort();
+    Collected {
+        snapshot: Snapshot {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo {
+                name: "flowaudit".to_string(),
+                version: crate::VERSION.to_string(),
+            },
+            collected_at,
+            scope: CollectionScope {
+                accounts: vec![account_id.to_string()],
+                regions: regions.to_vec(),
+            },
+            accounts: vec![AccountSnapshot {
+                account_id: account_id.to_string(),
+                regions: region_data,
+            }],
+            buckets,
+            collection_errors: errors,
+        },
+        requests,
+    }
+}

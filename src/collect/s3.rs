@@ -1,0 +1,224 @@
+//! S3: the bucket-level settings retention depends on, for each destination bucket once.
+//!
+//! Answers that mean "not configured" (NoSuchLifecycleConfiguration,
+//! NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError)
+//! are data, recorded as empty settings. NoSuchBucket means the bucket is gone. Anything
+//! else, AccessDenied on another account's bucket above all, is a collection error and
+//! leaves the setting unknown.
+
+use aws_sdk_s3::types as s3;
+
+use super::clients::ClientSource;
+use super::errors::{self, Call};
+use crate::snapshot::{
+    Bucket, BucketEncryption, BucketLifecycle, BucketVersioning, CollectionError, EncryptionRule,
+    LifecycleExpiration, LifecycleFilter, LifecycleFilterAnd, LifecycleRule,
+    NoncurrentVersionExpiration, PublicAccessBlock, Tag, Transition,
+};
+
+fn date(d: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<String> {
+    d.and_then(|d| d.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok())
+}
+
+fn tag(t: &s3::Tag) -> Tag {
+    Tag {
+        key: t.key().to_string(),
+        value: t.value().to_string(),
+    }
+}
+
+fn lifecycle_rule(r: &s3::LifecycleRule) -> LifecycleRule {
+    LifecycleRule {
+        id: r.id().map(str::to_string),
+        status: r.status().as_str().to_string(),
+        filter: r.filter().map(|f| LifecycleFilter {
+            prefix: f.prefix().map(str::to_string),
+            tag: f.tag().map(tag),
+            object_size_greater_than: f.object_size_greater_than(),
+            object_size_less_than: f.object_size_less_than(),
+            and: f.and().map(|a| LifecycleFilterAnd {
+                prefix: a.prefix().map(str::to_string),
+                tags: a.tags().iter().map(tag).collect(),
+                object_size_greater_than: a.object_size_greater_than(),
+                object_size_less_than: a.object_size_less_than(),
+            }),
+        }),
+        #[allow(deprecated)] // the legacy top-level prefix is still returned by some buckets
+        prefix: r.prefix().map(str::to_string),
+        expiration: r.expiration().map(|e| LifecycleExpiration {
+            days: e.days(),
+            date: date(e.date()),
+            expired_object_delete_marker: e.expired_object_delete_marker(),
+        }),
+        transitions: r
+            .transitions()
+            .iter()
+            .map(|t| Transition {
+                days: t.days(),
+                date: date(t.date()),
+                storage_class: t.storage_class().map(|c| c.as_str().to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        noncurrent_version_expiration: r.noncurrent_version_expiration().map(|n| NoncurrentVersionExpiration {
+            noncurrent_days: n.noncurrent_days(),
+            newer_noncurrent_versions: n.newer_noncurrent_versions(),
+        }),
+    }
+}
+
+/// What one bucket inspection produced.
+pub struct BucketOutcome {
+    pub bucket: Bucket,
+    pub errors: Vec<CollectionError>,
+    pub requests: usize,
+}
+
+/// Inspects one bucket with at most five calls. `account_id` is the scanning account, under
+/// which any failure is recorded.
+pub async fn inspect(
+    clients: &dyn ClientSource,
+    home_region: &str,
+    account_id: &str,
+    name: &str,
+) -> BucketOutcome {
+    let mut out = BucketOutcome {
+        bucket: Bucket {
+            name: name.to_string(),
+            exists: None,
+            owner_account_id: None,
+            region: None,
+            versioning: None,
+            lifecycle: None,
+            encryption: None,
+            public_access_block: None,
+        },
+        errors: Vec::new(),
+        requests: 0,
+    };
+    let call = |operation| Call {
+        account_id,
+        region: "global",
+        service: "s3",
+        operation,
+        resource_id: Some(name),
+    };
+    let mut any_answer = false;
+
+    // GetBucketLocation answers for any region's bucket, so it is asked from us-east-1.
+    out.requests += 1;
+    match clients
+        .s3("us-east-1")
+        .get_bucket_location()
+        .bucket(name)
+        .send()
+        .await
+    {
+        Ok(resp) => {
+            any_answer = true;
+            out.bucket.region = Some(match resp.location_constraint().map(|c| c.as_str()) {
+                None | Some("") => "us-east-1".to_string(),
+                Some("EU") => "eu-west-1".to_string(),
+                Some(other) => other.to_string(),
+            });
+        }
+        Err(e) if errors::code(&e) == Some("NoSuchBucket") => {
+            out.bucket.exists = Some(false);
+            return out;
+        }
+        Err(e) => out.errors.push(call("GetBucketLocation").failed(&e)),
+    }
+    let client = clients.s3(out.bucket.region.as_deref().unwrap_or(home_region));
+
+    out.requests += 1;
+    match client.get_bucket_versioning().bucket(name).send().await {
+        Ok(resp) => {
+            any_answer = true;
+            out.bucket.versioning = Some(BucketVersioning {
+                status: resp.status().map(|s| s.as_str().to_string()),
+                mfa_delete: resp.mfa_delete().map(|s| s.as_str().to_string()),
+            });
+        }
+        Err(e) if errors::code(&e) == Some("NoSuchBucket") => {
+            out.bucket.exists = Some(false);
+            return out;
+        }
+        Err(e) => out.errors.push(call("GetBucketVersioning").failed(&e)),
+    }
+
+    out.requests += 1;
+    match client
+        .get_bucket_lifecycle_configuration()
+        .bucket(name)
+        .send()
+        .await
+    {
+        Ok(resp) => {
+            any_answer = true;
+            out.bucket.lifecycle = Some(BucketLifecycle {
+                rules: resp.rules().iter().map(lifecycle_rule).collect(),
+            });
+        }
+        Err(e) if errors::code(&e) == Some("NoSuchLifecycleConfiguration") => {
+            any_answer = true;
+            out.bucket.lifecycle = Some(BucketLifecycle { rules: Vec::new() });
+        }
+        Err(e) => out
+            .errors
+            .push(call("GetBucketLifecycleConfiguration").failed(&e)),
+    }
+
+    out.requests += 1;
+    match client.get_bucket_encryption().bucket(name).send().await {
+        Ok(resp) => {
+            any_answer = true;
+            let rules = resp
+                .server_side_encryption_configuration()
+                .map(|c| c.rules())
+                .unwrap_or_default();
+            out.bucket.encryption = Some(BucketEncryption {
+                rules: rules
+                    .iter()
+                    .filter_map(|r| {
+                        r.apply_server_side_encryption_by_default()
+                            .map(|d| EncryptionRule {
+                                sse_algorithm: d.sse_algorithm().as_str().to_string(),
+                                kms_master_key_id: d.kms_master_key_id().map(str::to_string),
+                                bucket_key_enabled: r.bucket_key_enabled(),
+                            })
+                    })
+                    .collect(),
+            });
+        }
+        Err(e) if errors::code(&e) == Some("ServerSideEncryptionConfigurationNotFoundError") => {
+            any_answer = true;
+            out.bucket.encryption = Some(BucketEncryption { rules: Vec::new() });
+        }
+        Err(e) => out.errors.push(call("GetBucketEncryption").failed(&e)),
+    }
+
+    out.requests += 1;
+    match client.get_public_access_block().bucket(name).send().await {
+        Ok(resp) => {
+            any_answer = true;
+            let c = resp.public_access_block_configuration();
+            out.bucket.public_access_block = Some(PublicAccessBlock {
+                block_public_acls: c.and_then(|c| c.block_public_acls()).unwrap_or(false),
+                ignore_public_acls: c.and_then(|c| c.ignore_public_acls()).unwrap_or(false),
+                block_public_policy: c.and_then(|c| c.block_public_policy()).unwrap_or(false),
+                restrict_public_buckets: c
+                    .and_then(|c| c.restrict_public_buckets())
+                    .unwrap_or(false),
+            });
+        }
+        Err(e) if errors::code(&e) == Some("NoSuchPublicAccessBlockConfiguration") => {
+            any_answer = true;
+            out.bucket.public_access_block = Some(PublicAccessBlock::default());
+        }
+        Err(e) => out.errors.push(call("GetPublicAccessBlock").failed(&e)),
+    }
+
+    if any_answer {
+        out.bucket.exists = Some(true);
+    }
+    out
+}

@@ -1,0 +1,162 @@
+//! A real moto server for a test: started on an ephemeral 127.0.0.1 port, stopped on drop.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::Credentials;
+
+pub struct Moto {
+    pub port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+fn moto_server_path() -> PathBuf {
+    match std::env::var_os("FLOWAUDIT_MOTO_SERVER") {
+        Some(p) => PathBuf::from(p),
+        None => super::root().join(".venv/bin/moto_server"),
+    }
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let server = moto_server_path();
+        assert!(
+            server.exists(),
+            "moto_server not found at {}. Run ./scripts/test, which installs moto[server]==5.1.22 into .venv, \
+             or set FLOWAUDIT_MOTO_SERVER to a moto_server binary.",
+            server.display()
+        );
+        // Ask the OS for a free port, then hand it to moto.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let dir = tempfile::tempdir().expect("temp dir for moto");
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(dir.path())
+            .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording.jsonl"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+        let moto = Moto {
+            port,
+            child,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while moto.try_request("GET", "/moto-api/data.json", "").is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not answer on port {port} within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn try_request(&self, method: &str, path: &str, body: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .ok()?;
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        let (head, body) = response.split_once("\r\n\r\n")?;
+        head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+    }
+
+    /// A call to moto's own API (/moto-api/...), which must succeed.
+    pub fn api(&self, method: &str, path: &str, body: &str) -> String {
+        self.try_request(method, path, body)
+            .unwrap_or_else(|| panic!("moto {method} {path} failed"))
+    }
+
+    /// Every request moto received since recording started, as (method, operation).
+    pub fn recorded_operations(&self) -> Vec<(String, String)> {
+        let text = self.api("GET", "/moto-api/recorder/download-recording", "");
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let entry: serde_json::Value =
+                    serde_json::from_str(l).expect("recording line is JSON");
+                (
+                    entry["method"].as_str().unwrap_or_default().to_string(),
+                    operation(&entry),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn sdk_config(&self, region: &str, key: &str, secret: &str) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(self.endpoint())
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+            .load()
+            .await
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The API operation of a recorded request: the query `Action` (EC2, STS, IAM), the JSON
+/// target (CloudWatch Logs, Firehose), or for S3 the method and sub-resource.
+fn operation(entry: &serde_json::Value) -> String {
+    let headers = &entry["headers"];
+    let header = |name: &str| {
+        headers
+            .as_object()
+            .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_string)
+    };
+    if let Some(target) = header("X-Amz-Target") {
+        return target.rsplit('.').next().unwrap_or_default().to_string();
+    }
+    let mut body = entry["body"].as_str().unwrap_or_default().to_string();
+    if entry["body_encoded"] == true {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&body)
+            .unwrap_or_default();
+        body = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return action.to_string();
+    }
+    let url = entry["url"].as_str().unwrap_or_default();
+    if let Some(op) = url.split("/operation/").nth(1) {
+        return op.to_string();
+    }
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let sub = query
+        .split('&')
+        .next()
+        .unwrap_or("")
+        .split('=')
+        .next()
+        .unwrap_or("");
+    format!("s3:{} ?{sub}", entry["method"].as_str().unwrap_or_default())
+}
