@@ -34,6 +34,8 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
         if let Some(sev) = policy.severity_overrides.get(&f.rule_id) {
             f.severity = *sev;
         }
+        // Key order must not depend on whether a build enables serde_json's preserve_order.
+        f.evidence.sort_all_objects();
     }
     let waivers = waivers::apply(policy, today, &mut findings);
     findings.sort_by(|a, b| {
