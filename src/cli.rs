@@ -265,8 +265,8 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, Vec<u8>)> {
     let collected = runtime.block_on(async {
         let clients: std::sync::Arc<dyn ClientSource> =
             std::sync::Arc::new(SdkClients::load(&options).await);
-        let account = collect::account_id(clients.as_ref()).await?;
         let regions = collect::regions(clients.as_ref(), &live.regions, live.all_regions).await?;
+        let account = collect::account_id(clients.as_ref(), &regions[0]).await?;
         tracing::info!(account = %account, regions = ?regions, "collecting");
         let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let progress = std::sync::Arc::new(Bar::new());

@@ -274,3 +274,46 @@ fn policy_validate_reports_each_file() {
         run.stderr
     );
 }
+
+/// The binary with no AWS configuration at all, and the instance metadata service off so
+/// that nothing is asked of the network.
+fn without_aws(args: &[&str]) -> Run {
+    let out = flowaudit()
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(args)
+        .output()
+        .expect("flowaudit runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn missing_region_is_one_sentence() {
+    let run = without_aws(&["collect"]);
+    assert_clean_error(&run, "no region to scan", &["--region", "AWS_REGION"]);
+}
+
+#[test]
+fn missing_credentials_is_one_sentence() {
+    let run = without_aws(&[
+        "scan",
+        "--policy",
+        &path("policies/production.yaml"),
+        "--region",
+        "eu-west-1",
+    ]);
+    assert_clean_error(
+        &run,
+        "no AWS credentials were found",
+        &["--profile", "AWS_ACCESS_KEY_ID"],
+    );
+    assert!(!run.stderr.contains("DispatchFailure"), "{}", run.stderr);
+}

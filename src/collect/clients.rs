@@ -18,7 +18,8 @@ pub trait ClientSource: Send + Sync {
     fn region(&self, region: &str) -> RegionClients;
     /// An S3 client that talks to `region`.
     fn s3(&self, region: &str) -> aws_sdk_s3::Client;
-    fn sts(&self) -> aws_sdk_sts::Client;
+    /// An STS client that talks to `region`.
+    fn sts(&self, region: &str) -> aws_sdk_sts::Client;
     /// The region of the loaded configuration, if any.
     fn default_region(&self) -> Option<String>;
 }
@@ -68,6 +69,11 @@ impl SdkClients {
         }
     }
 
+    /// Clients from an already loaded configuration.
+    pub fn from_config(config: SdkConfig) -> SdkClients {
+        SdkClients { config }
+    }
+
     pub fn config(&self) -> &SdkConfig {
         &self.config
     }
@@ -106,8 +112,12 @@ impl ClientSource for SdkClients {
         )
     }
 
-    fn sts(&self) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.config)
+    fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.config)
+                .region(Region::new(region.to_string()))
+                .build(),
+        )
     }
 
     fn default_region(&self) -> Option<String> {

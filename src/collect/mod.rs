@@ -31,9 +31,9 @@ use crate::snapshot::{
 pub enum CollectError {
     #[error(
         "no AWS credentials were found. Set AWS_PROFILE or pass --profile, log in with `aws sso login`, \
-         or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ({0})"
+         or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     )]
-    NoCredentials(String),
+    NoCredentials,
     #[error(
         "no region to scan: pass --region REGION (repeatable) or --all-regions, or set AWS_REGION or a region in your profile"
     )]
@@ -71,9 +71,15 @@ pub struct Collected {
     pub requests: usize,
 }
 
-/// The account the credentials belong to (sts:GetCallerIdentity).
-pub async fn account_id(clients: &dyn ClientSource) -> Result<String, CollectError> {
-    match clients.sts().get_caller_identity().send().await {
+/// Whether a failed call failed for want of credentials, not for what AWS answered.
+fn lacks_credentials(code: Option<&str>, message: &str) -> bool {
+    code.is_none()
+        && (message.contains("CredentialsNotLoaded") || message.contains("no providers in chain"))
+}
+
+/// The account the credentials belong to (sts:GetCallerIdentity, asked in `region`).
+pub async fn account_id(clients: &dyn ClientSource, region: &str) -> Result<String, CollectError> {
+    match clients.sts(region).get_caller_identity().send().await {
         Ok(id) => id
             .account()
             .map(str::to_string)
@@ -83,8 +89,9 @@ pub async fn account_id(clients: &dyn ClientSource) -> Result<String, CollectErr
             }),
         Err(e) => {
             let (code, message) = errors::describe(&e);
-            if message.contains("credentials") && errors::code(&e).is_none() {
-                Err(CollectError::NoCredentials(message))
+            if lacks_credentials(errors::code(&e), &message) {
+                tracing::debug!("credentials: {message}");
+                Err(CollectError::NoCredentials)
             } else {
                 Err(CollectError::Identity { code, message })
             }
@@ -104,7 +111,13 @@ pub async fn regions(
             .unwrap_or_else(|| "us-east-1".to_string());
         ec2::enabled_regions(&clients.region(&home).ec2)
             .await
-            .map_err(CollectError::Regions)?
+            .map_err(|message| {
+                if lacks_credentials(None, &message) {
+                    CollectError::NoCredentials
+                } else {
+                    CollectError::Regions(message)
+                }
+            })?
     } else if given.is_empty() {
         clients.default_region().into_iter().collect()
     } else {
