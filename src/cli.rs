@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowaudit::collect::{self, ClientSource, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
-use flowaudit::report::{Report, render_table};
+use flowaudit::report::{Format, OutputSpec, Report, render, summary_line};
 use flowaudit::snapshot::Snapshot;
 use flowaudit::{policy, rules, snapshot};
 
@@ -66,6 +66,30 @@ enum Command {
         /// Rule id (COV003) or name (eni-without-flow-log).
         rule: String,
     },
+    /// Compare two JSON reports: new, resolved and persisting problems. Exits 1 on new ones.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+        format: DiffFormat,
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Confirm that a JSON report matches the exact snapshot and policy it names.
+    Verify {
+        report: PathBuf,
+        #[arg(long)]
+        snapshot: PathBuf,
+        #[arg(long)]
+        policy: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Subcommand)]
@@ -79,12 +103,6 @@ enum PolicyCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ListFormat {
-    Table,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ReportFormat {
     Table,
     Json,
 }
@@ -133,11 +151,18 @@ struct ScanArgs {
     /// Policy file (YAML).
     #[arg(long)]
     policy: PathBuf,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    format: ReportFormat,
-    /// Write the report here instead of standard output.
-    #[arg(long, short = 'o')]
-    output: Option<PathBuf>,
+    /// Report format: table, json, csv, sarif, junit, markdown, html, ocsf or github.
+    /// Defaults to table, or github when GITHUB_ACTIONS=true.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Write the report to a file instead of standard output: FORMAT:PATH
+    /// (json:out/report.json), or a PATH in the --format format or the one its extension
+    /// names. Repeat for several formats in one run.
+    #[arg(long = "output", short = 'o', value_name = "[FORMAT:]PATH", value_parser = parse_output)]
+    outputs: Vec<OutputSpec>,
+    /// Print only the summary line on standard output.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Exit 1 when a failure of this severity or above remains.
     #[arg(long, default_value = "low", value_parser = parse_severity)]
     fail_on: Severity,
@@ -145,6 +170,14 @@ struct ScanArgs {
     /// it. Defaults to today (UTC).
     #[arg(long, value_parser = parse_date)]
     date: Option<NaiveDate>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    s.parse()
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -176,6 +209,63 @@ pub fn run() -> Result<ExitCode> {
             };
             print!("{text}");
             Ok(ExitCode::from(exit::OK))
+        }
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+        } => {
+            let drift = flowaudit::drift::diff(&load_report(&old)?, &load_report(&new)?);
+            let text = match format {
+                DiffFormat::Table => drift.to_table(),
+                DiffFormat::Json => drift.to_json()?,
+                DiffFormat::Markdown => drift.to_markdown(),
+            };
+            write_output(output.as_deref(), &text)?;
+            Ok(ExitCode::from(if drift.has_new_failures() {
+                exit::VIOLATIONS
+            } else {
+                exit::OK
+            }))
+        }
+        Command::Verify {
+            report,
+            snapshot: snapshot_path,
+            policy: policy_path,
+        } => {
+            let report = load_report(&report)?;
+            let (snapshot, snapshot_bytes) = snapshot::load(&snapshot_path)?;
+            let (policy, policy_bytes) = policy::load(&policy_path)?;
+            if report.tool.version != flowaudit::VERSION {
+                eprintln!(
+                    "note: the report was made by flowaudit {}; this is {}",
+                    report.tool.version,
+                    flowaudit::VERSION
+                );
+            }
+            let problems = flowaudit::verify::verify(
+                &report,
+                &snapshot,
+                &snapshot_bytes,
+                &policy,
+                &policy_bytes,
+            );
+            if problems.is_empty() {
+                println!(
+                    "verified: the report matches snapshot {} and policy {} ({} findings, evaluated on {})",
+                    report.snapshot.sha256,
+                    report.policy.sha256,
+                    report.findings.len(),
+                    report.evaluated_on
+                );
+                Ok(ExitCode::from(exit::OK))
+            } else {
+                for p in &problems {
+                    println!("mismatch: {p}");
+                }
+                Ok(ExitCode::from(exit::VIOLATIONS))
+            }
         }
         Command::Explain { rule } => {
             let Some(r) = rules::find(&rule) else {
@@ -309,12 +399,73 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         &snapshot_bytes,
         today,
     );
-    let text = match args.format {
-        ReportFormat::Json => report.to_json()?,
-        ReportFormat::Table => render_table(&report),
+
+    // Render everything before writing anything, so a failure leaves no partial set.
+    let mut files = Vec::new();
+    for spec in &args.outputs {
+        let format = match spec.format.or(args.format) {
+            Some(f) => f,
+            None => format_from_extension(&spec.path)?,
+        };
+        files.push((spec.path.clone(), render(format, &report, false)?));
+    }
+    let in_github = std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true");
+    // Reports go to the files named, or else to standard output.
+    let stdout_format = match (args.outputs.is_empty(), args.format, in_github) {
+        (false, _, _) => None,
+        (true, Some(f), _) => Some(f),
+        (true, None, true) => Some(Format::Github),
+        (true, None, false) => Some(Format::Table),
     };
-    write_output(args.output.as_deref(), &text)?;
+    let stdout_text = if args.quiet {
+        Some(summary_line(&report))
+    } else {
+        stdout_format
+            .map(|f| render(f, &report, colour_on_stdout()))
+            .transpose()?
+    };
+    for (path, text) in &files {
+        write_output(Some(path), text)?;
+    }
+    if let Some(text) = stdout_text {
+        write_output(None, &text)?;
+    }
     Ok(ExitCode::from(exit_code(&report, args.fail_on)))
+}
+
+fn colour_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn format_from_extension(path: &Path) -> Result<Format> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    Ok(match ext {
+        "json" => Format::Json,
+        "csv" => Format::Csv,
+        "sarif" => Format::Sarif,
+        "xml" => Format::Junit,
+        "md" => Format::Markdown,
+        "html" | "htm" => Format::Html,
+        _ => bail!(
+            "cannot tell the format of {} from its extension; write FORMAT:PATH, for example json:{}",
+            path.display(),
+            path.display()
+        ),
+    })
+}
+
+fn load_report(path: &Path) -> Result<Report> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read report {}", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "report {}:{}:{}: {e}. Expected a JSON report written by `flowaudit scan --format json`",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// 1 for a failure at or above `fail_on`, else 3 if anything could not be evaluated, else 0.
@@ -337,10 +488,14 @@ fn exit_code(report: &Report, fail_on: Severity) -> u8 {
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     let Some(path) = path else {
         let mut stdout = std::io::stdout().lock();
-        stdout
+        return match stdout
             .write_all(text.as_bytes())
-            .context("cannot write to standard output")?;
-        return Ok(());
+            .and_then(|()| stdout.flush())
+        {
+            // A reader that stopped early (`| head`) is not an error worth reporting.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("cannot write to standard output"),
+        };
     };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

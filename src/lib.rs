@@ -5,6 +5,7 @@
 
 pub mod collect;
 pub mod destination;
+pub mod drift;
 pub mod evaluate;
 pub mod findings;
 pub mod lifecycle;
@@ -12,6 +13,7 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod verify;
 
 /// The version recorded in snapshots and reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

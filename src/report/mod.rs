@@ -1,12 +1,55 @@
 //! Turning an evaluation into what people and machines read. One file per format.
 
+mod csv;
+mod format;
+mod github;
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod ocsf;
+mod sarif;
 mod table;
 
+pub use csv::COLUMNS as CSV_COLUMNS;
+pub use format::{Format, OutputSpec};
 pub use json::{PolicyRef, REPORT_SCHEMA_VERSION, Report, SnapshotRef, ToolRef};
-pub use table::render as render_table;
 
 use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot render JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot render CSV: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("cannot render XML: {0}")]
+    Xml(#[from] std::io::Error),
+}
+
+/// Renders a report. `colour` applies to the terminal table only.
+pub fn render(format: Format, report: &Report, colour: bool) -> Result<String, RenderError> {
+    Ok(match format {
+        Format::Table => table::render(report, colour),
+        Format::Json => report.to_json()?,
+        Format::Csv => csv::render(report)?,
+        Format::Sarif => sarif::render(report)?,
+        Format::Junit => junit::render(report)?,
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
+        Format::Ocsf => ocsf::render(report)?,
+        Format::Github => github::render(report),
+    })
+}
+
+/// The one-line summary `--quiet` prints.
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    format!(
+        "{} failed, {} errors, {} waived, {} passed\n",
+        s.fail, s.error, s.waived, s.pass
+    )
+}
 
 /// Lower-case hex SHA-256 of the exact bytes evaluated.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -12,7 +12,22 @@ const RESOURCE_WIDTH: usize = 40;
 const PROBLEM_WIDTH: usize = 60;
 const FIX_WIDTH: usize = 45;
 
-fn table(rows: &[&Finding], with_fix: bool) -> String {
+/// Severity in colour (ANSI), for terminals that want it.
+fn severity_text(severity: Severity, colour: bool) -> String {
+    if !colour {
+        return severity.to_string();
+    }
+    let code = match severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    };
+    format!("\x1b[{code}m{severity}\x1b[0m")
+}
+
+fn table(rows: &[&Finding], with_fix: bool, colour: bool) -> String {
     let mut b = Builder::default();
     let mut header = vec![
         "severity",
@@ -27,7 +42,7 @@ fn table(rows: &[&Finding], with_fix: bool) -> String {
     b.push_record(header);
     for f in rows {
         let mut record = vec![
-            f.severity.to_string(),
+            severity_text(f.severity, colour),
             f.rule_id.clone(),
             f.resource_id.clone(),
             format!("{} {}", f.account_id, f.region),
@@ -48,9 +63,8 @@ fn table(rows: &[&Finding], with_fix: bool) -> String {
     t.to_string()
 }
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, colour: bool) -> String {
     let mut out = String::new();
-    let s = &report.summary;
     out.push_str(&format!(
         "flowaudit {}: policy `{}`, snapshot collected {}, evaluated on {}\n",
         report.tool.version, report.policy.name, report.snapshot.collected_at, report.evaluated_on
@@ -74,7 +88,7 @@ pub fn render(report: &Report) -> String {
             })
             .collect();
         out.push_str(&format!("\n{category} ({})\n", counts.join(", ")));
-        out.push_str(&table(&rows, true));
+        out.push_str(&table(&rows, true, colour));
         out.push('\n');
     }
     let waived: Vec<&Finding> = report
@@ -113,9 +127,7 @@ pub fn render(report: &Report) -> String {
             report.out_of_scope.len()
         ));
     }
-    out.push_str(&format!(
-        "\n{} failed, {} errors, {} waived, {} passed\n",
-        s.fail, s.error, s.waived, s.pass
-    ));
+    out.push('\n');
+    out.push_str(&super::summary_line(report));
     out
 }

@@ -1,0 +1,165 @@
+//! Drift between two JSON reports of scheduled runs: what is newly broken, what was fixed,
+//! and what stays broken, matched by (rule, resource, account, region).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::findings::{Finding, Status};
+use crate::report::Report;
+
+/// A problem is a failure or something that could not be evaluated.
+fn is_problem(f: &Finding) -> bool {
+    matches!(f.status, Status::Fail | Status::Error)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Persisting {
+    pub finding: Finding,
+    /// The earliest date the reports show it open: the older report's evaluation date.
+    pub open_since: String,
+    pub days_open: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    pub old_evaluated_on: String,
+    pub new_evaluated_on: String,
+    /// Problems in the new report that the old one did not have.
+    pub new: Vec<Finding>,
+    /// Problems of the old report that are gone (passing, waived, or the resource is gone).
+    pub resolved: Vec<Finding>,
+    pub persisting: Vec<Persisting>,
+}
+
+pub fn diff(old: &Report, new: &Report) -> Drift {
+    let old_problems: BTreeMap<_, &Finding> = old
+        .findings
+        .iter()
+        .filter(|f| is_problem(f))
+        .map(|f| (f.key(), f))
+        .collect();
+    let new_problems: BTreeMap<_, &Finding> = new
+        .findings
+        .iter()
+        .filter(|f| is_problem(f))
+        .map(|f| (f.key(), f))
+        .collect();
+    let days = match (
+        NaiveDate::parse_from_str(&old.evaluated_on, "%Y-%m-%d"),
+        NaiveDate::parse_from_str(&new.evaluated_on, "%Y-%m-%d"),
+    ) {
+        (Ok(a), Ok(b)) => (b - a).num_days(),
+        _ => 0,
+    };
+    Drift {
+        old_evaluated_on: old.evaluated_on.clone(),
+        new_evaluated_on: new.evaluated_on.clone(),
+        new: new_problems
+            .iter()
+            .filter(|(k, _)| !old_problems.contains_key(*k))
+            .map(|(_, f)| (*f).clone())
+            .collect(),
+        resolved: old_problems
+            .iter()
+            .filter(|(k, _)| !new_problems.contains_key(*k))
+            .map(|(_, f)| (*f).clone())
+            .collect(),
+        persisting: new_problems
+            .iter()
+            .filter(|(k, _)| old_problems.contains_key(*k))
+            .map(|(_, f)| Persisting {
+                finding: (*f).clone(),
+                open_since: old.evaluated_on.clone(),
+                days_open: days,
+            })
+            .collect(),
+    }
+}
+
+impl Drift {
+    pub fn has_new_failures(&self) -> bool {
+        !self.new.is_empty()
+    }
+
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut out = serde_json::to_string_pretty(self)?;
+        out.push('\n');
+        Ok(out)
+    }
+
+    fn rows(&self) -> Vec<(&'static str, &Finding, String)> {
+        let mut rows: Vec<(&'static str, &Finding, String)> = Vec::new();
+        rows.extend(self.new.iter().map(|f| ("new", f, String::new())));
+        rows.extend(self.persisting.iter().map(|p| {
+            (
+                "persisting",
+                &p.finding,
+                format!(
+                    "open since {} or earlier ({} days)",
+                    p.open_since, p.days_open
+                ),
+            )
+        }));
+        rows.extend(self.resolved.iter().map(|f| ("resolved", f, String::new())));
+        rows
+    }
+
+    fn headline(&self) -> String {
+        format!(
+            "{} new, {} resolved, {} persisting (from {} to {})",
+            self.new.len(),
+            self.resolved.len(),
+            self.persisting.len(),
+            self.old_evaluated_on,
+            self.new_evaluated_on
+        )
+    }
+
+    pub fn to_table(&self) -> String {
+        let mut b = tabled::builder::Builder::default();
+        b.push_record([
+            "change",
+            "rule",
+            "resource",
+            "account / region",
+            "problem",
+            "open",
+        ]);
+        for (change, f, open) in self.rows() {
+            b.push_record([
+                change.to_string(),
+                f.rule_id.clone(),
+                f.resource_id.clone(),
+                format!("{} {}", f.account_id, f.region),
+                f.message.clone(),
+                open,
+            ]);
+        }
+        let mut t = b.build();
+        t.with(tabled::settings::Style::sharp()).with(
+            tabled::settings::Modify::new(tabled::settings::object::Columns::new(4..5))
+                .with(tabled::settings::Width::wrap(60).keep_words(true)),
+        );
+        format!("{t}\n{}\n", self.headline())
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!(
+            "## flowaudit drift: {}\n\n| change | rule | resource | account / region | problem | open |\n|---|---|---|---|---|---|\n",
+            self.headline()
+        );
+        for (change, f, open) in self.rows() {
+            out.push_str(&format!(
+                "| {change} | `{}` | `{}` | {} {} | {} | {open} |\n",
+                f.rule_id,
+                f.resource_id.replace('|', "\\|"),
+                f.account_id,
+                f.region,
+                f.message.replace('|', "\\|")
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,90 @@
+//! Markdown, for pull-request comments and wikis: a summary first, then failures by category.
+
+use super::Report;
+use crate::findings::{Category, Finding, Status};
+
+/// Table cells cannot hold pipes or line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = format!(
+        "## flowaudit: {} failed, {} errors, {} waived, {} passed\n\nPolicy `{}` (sha256 `{}`), snapshot collected {} (sha256 `{}`), evaluated on {}, flowaudit {}.\n",
+        s.fail,
+        s.error,
+        s.waived,
+        s.pass,
+        report.policy.name,
+        &report.policy.sha256[..12.min(report.policy.sha256.len())],
+        report.snapshot.collected_at,
+        &report.snapshot.sha256[..12.min(report.snapshot.sha256.len())],
+        report.evaluated_on,
+        report.tool.version
+    );
+    out.push_str("\n| category | failed | errors | waived | passed |\n|---|---:|---:|---:|---:|\n");
+    for category in Category::ALL {
+        let n = |st: Status| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.category == category && f.status == st)
+                .count()
+        };
+        if report.findings.iter().any(|f| f.category == category) {
+            out.push_str(&format!(
+                "| {category} | {} | {} | {} | {} |\n",
+                n(Status::Fail),
+                n(Status::Error),
+                n(Status::Waived),
+                n(Status::Pass)
+            ));
+        }
+    }
+    for category in Category::ALL {
+        let mut rows: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.category == category && matches!(f.status, Status::Fail | Status::Error))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        out.push_str(&format!("\n### {category}\n\n| severity | rule | resource | account / region | problem | fix |\n|---|---|---|---|---|---|\n"));
+        for f in rows {
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} {} | {} | {} |\n",
+                f.severity,
+                f.rule_id,
+                cell(&f.resource_id),
+                f.account_id,
+                f.region,
+                cell(&f.message),
+                cell(&f.remediation)
+            ));
+        }
+    }
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        out.push_str("\n### Waived\n\n| rule | resource | reason | approved by | expires |\n|---|---|---|---|---|\n");
+        for f in waived {
+            if let Some(w) = &f.waiver {
+                out.push_str(&format!(
+                    "| `{}` | `{}` | {} | {} | {} |\n",
+                    f.rule_id,
+                    cell(&f.resource_id),
+                    cell(&w.reason),
+                    cell(&w.approved_by),
+                    w.expires
+                ));
+            }
+        }
+    }
+    out
+}

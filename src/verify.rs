@@ -1,0 +1,70 @@
+//! Evidence integrity: does a JSON report match the exact snapshot and policy it names?
+//! Re-evaluates them on the report's own date and compares everything.
+
+use chrono::NaiveDate;
+
+use crate::evaluate::evaluate;
+use crate::policy::Policy;
+use crate::report::{Report, sha256_hex};
+use crate::snapshot::Snapshot;
+
+/// Every way the report disagrees with the inputs; empty when it is confirmed.
+pub fn verify(
+    report: &Report,
+    snapshot: &Snapshot,
+    snapshot_bytes: &[u8],
+    policy: &Policy,
+    policy_bytes: &[u8],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let snapshot_digest = sha256_hex(snapshot_bytes);
+    if snapshot_digest != report.snapshot.sha256 {
+        problems.push(format!(
+            "the snapshot's SHA-256 is {snapshot_digest}, the report names {}",
+            report.snapshot.sha256
+        ));
+    }
+    let policy_digest = sha256_hex(policy_bytes);
+    if policy_digest != report.policy.sha256 {
+        problems.push(format!(
+            "the policy's SHA-256 is {policy_digest}, the report names {}",
+            report.policy.sha256
+        ));
+    }
+    let Ok(date) = NaiveDate::parse_from_str(&report.evaluated_on, "%Y-%m-%d") else {
+        problems.push(format!(
+            "the report's evaluated_on `{}` is not a date",
+            report.evaluated_on
+        ));
+        return problems;
+    };
+    let again = Report::new(
+        evaluate(snapshot, policy, date),
+        policy,
+        policy_bytes,
+        snapshot,
+        snapshot_bytes,
+        date,
+    );
+    if again.findings != report.findings {
+        let differing = again
+            .findings
+            .iter()
+            .zip(&report.findings)
+            .filter(|(a, b)| a != b)
+            .count()
+            + again.findings.len().abs_diff(report.findings.len());
+        problems.push(format!(
+            "re-evaluation gives {} findings, the report has {}; {differing} differ",
+            again.findings.len(),
+            report.findings.len()
+        ));
+    }
+    if again.summary != report.summary {
+        problems.push("the summary does not match the findings re-evaluated".to_string());
+    }
+    if again.out_of_scope != report.out_of_scope || again.waivers != report.waivers {
+        problems.push("the out-of-scope list or the waivers do not match".to_string());
+    }
+    problems
+}

@@ -1,0 +1,489 @@
+//! Every output format on the demo estate, through the real binary: golden files, schema
+//! validation, parsing, a headless browser, drift and evidence verification.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn demo_args(extra: &[&str]) -> Run {
+    let demo = demo();
+    let mut args = vec![
+        "scan",
+        "--snapshot",
+        demo.to_str().unwrap(),
+        "--policy",
+        "policies/production.yaml",
+        "--date",
+        DATE,
+    ];
+    args.extend(extra);
+    let out = flowaudit()
+        .current_dir(root())
+        .args(&args)
+        .output()
+        .expect("flowaudit runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn render(format: &str) -> String {
+    let run = demo_args(&["--format", format]);
+    assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn golden_outputs_for_every_format() {
+    for format in [
+        "csv", "sarif", "junit", "markdown", "html", "ocsf", "github",
+    ] {
+        insta::assert_snapshot!(format!("demo_{format}"), render(format));
+    }
+}
+
+#[test]
+fn sarif_is_valid_sarif_2_1_0() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the SARIF schema compiles");
+    let sarif: Value = serde_json::from_str(&render("sarif")).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The validator is not vacuous: a broken document fails it.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = json!("catastrophic");
+    assert!(!validator.is_valid(&broken));
+
+    let report = demo_args(&["--format", "json"]).json();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let s = &report["summary"];
+    assert_eq!(
+        results.len() as u64,
+        s["fail"].as_u64().unwrap() + s["waived"].as_u64().unwrap() + s["error"].as_u64().unwrap()
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        26
+    );
+    let waived = results
+        .iter()
+        .find(|r| r["suppressions"].is_array())
+        .expect("the waived finding is suppressed");
+    assert_eq!(waived["ruleId"], "CWL003");
+    let located = &results[0]["locations"][0]["logicalLocations"][0];
+    assert!(
+        located["fullyQualifiedName"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:")
+            || located["kind"] == "api-call"
+    );
+}
+
+#[test]
+fn junit_parses_and_counts_match_the_json_report() {
+    use quick_xml::events::Event;
+    let xml = render("junit");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut failures, mut errors, mut skipped, mut cases, mut suites) = (0, 0, 0, 0, 0);
+    let mut root_failures = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testsuites" => {
+                    root_failures = e
+                        .try_get_attribute("failures")
+                        .unwrap()
+                        .map(|a| a.unescape_value().unwrap().parse::<u64>().unwrap());
+                }
+                b"testsuite" => suites += 1,
+                b"testcase" => cases += 1,
+                b"failure" => failures += 1,
+                b"error" => errors += 1,
+                b"skipped" => skipped += 1,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let report = demo_args(&["--format", "json"]).json();
+    let s = &report["summary"];
+    assert_eq!(failures, s["fail"].as_u64().unwrap());
+    assert_eq!(root_failures, s["fail"].as_u64());
+    assert_eq!(errors, s["error"].as_u64().unwrap());
+    assert_eq!(skipped, s["waived"].as_u64().unwrap());
+    assert_eq!(cases as usize, report["findings"].as_array().unwrap().len());
+    let rules: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(suites, rules.len());
+}
+
+#[test]
+fn several_formats_in_one_run_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("out/report.json");
+    std::fs::create_dir_all(json_path.parent().unwrap()).unwrap();
+    let html_path = dir.path().join("out/evidence.html");
+    let sarif_path = dir.path().join("out/results.sarif");
+    let run = demo_args(&[
+        "-o",
+        &format!("json:{}", json_path.display()),
+        "-o",
+        &format!("html:{}", html_path.display()),
+        "-o",
+        &sarif_path.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let s = &report["summary"];
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{} failed, {} errors, {} waived, {} passed\n",
+            s["fail"], s["error"], s["waived"], s["pass"]
+        )
+    );
+    assert!(
+        std::fs::read_to_string(&html_path)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+
+    // A path whose format cannot be told is refused before anything is written.
+    let unknown = dir.path().join("report.txt");
+    let run = demo_args(&[
+        "-o",
+        &json_path.to_string_lossy(),
+        "-o",
+        &unknown.to_string_lossy(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("write FORMAT:PATH"), "{}", run.stderr);
+    assert!(!unknown.exists());
+}
+
+#[test]
+fn github_annotations_by_default_in_github_actions() {
+    let out = flowaudit()
+        .current_dir(root())
+        .env("GITHUB_ACTIONS", "true")
+        .args([
+            "scan",
+            "--snapshot",
+            &demo().to_string_lossy(),
+            "--policy",
+            "policies/production.yaml",
+            "--date",
+            DATE,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("::error title=COL001 "), "{first}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::warning title=CWL001 /vpc/dev-never-expires")),
+        "{text}"
+    );
+    // Newlines in messages are escaped so each annotation stays on one line.
+    assert!(
+        text.lines()
+            .filter(|l| l.starts_with("::"))
+            .all(|l| l.contains("%0AFix: ")),
+        "{text}"
+    );
+}
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("FLOWAUDIT_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.exists(),
+        "Chromium not found at {}. ./scripts/test installs Debian's chromium package; or set FLOWAUDIT_CHROMIUM.",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn html_report_is_self_contained_and_renders_in_headless_chromium() {
+    let html = render("html");
+    for banned in [
+        "<script", "<link", "@import", "url(", "https://", "<img", "<iframe",
+    ] {
+        assert!(
+            !html.contains(banned),
+            "the evidence report must fetch nothing: found {banned}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("evidence.html");
+    std::fs::write(&page, &html).unwrap();
+    let profile = dir.path().join("profile");
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "console errors: {console_errors:#?}"
+    );
+    let report = demo_args(&["--format", "json"]).json();
+    let s = &report["summary"];
+    for (id, key) in [
+        ("summary-failed", "fail"),
+        ("summary-errors", "error"),
+        ("summary-waived", "waived"),
+        ("summary-passed", "pass"),
+    ] {
+        let expected = format!("id=\"{id}\">{}<", s[key]);
+        assert!(
+            dom.contains(&expected),
+            "the rendered page lacks {expected}"
+        );
+    }
+    assert!(dom.contains("<svg"), "the chart is inline SVG");
+    assert!(dom.contains(report["policy"]["sha256"].as_str().unwrap()));
+}
+
+/// Writes the demo estate changed by `change`, scans it to JSON, and returns the report path.
+fn report_of(dir: &Path, name: &str, date: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+    let snap = variant(&demo(), dir, &format!("{name}.snapshot.json"), change);
+    let out = dir.join(format!("{name}.report.json"));
+    let run = run(&[
+        "scan",
+        "--snapshot",
+        &snap.to_string_lossy(),
+        "--policy",
+        &path("policies/production.yaml"),
+        "--date",
+        date,
+        "-o",
+        &format!("json:{}", out.display()),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    out
+}
+
+fn log_group<'a>(
+    snapshot: &'a mut Value,
+    account: usize,
+    region: usize,
+    name: &str,
+) -> &'a mut Value {
+    snapshot["accounts"][account]["regions"][region]["log_groups"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g["logGroupName"] == name)
+        .unwrap()
+}
+
+#[test]
+fn diff_lists_new_resolved_and_persisting_and_exits_1_on_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = report_of(dir.path(), "old", "2026-11-01", |_| {});
+    let new = report_of(dir.path(), "new", DATE, |s| {
+        // Fixed: the 3-day group now keeps 14 days. New: the good group lost its retention.
+        log_group(s, 0, 1, "/vpc/prod-us")["retentionInDays"] = json!(14);
+        log_group(s, 0, 0, "/vpc/prod-flow-logs")
+            .as_object_mut()
+            .unwrap()
+            .remove("retentionInDays");
+    });
+    let run = run(&[
+        "diff",
+        &old.to_string_lossy(),
+        &new.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "new failures exit 1: {}", run.stderr);
+    let drift = run.json();
+    let keys = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let f = if f["finding"].is_object() {
+                    &f["finding"]
+                } else {
+                    f
+                };
+                format!(
+                    "{} {}",
+                    f["rule_id"].as_str().unwrap(),
+                    f["resource_id"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(keys(&drift["new"]), ["CWL001 /vpc/prod-flow-logs"]);
+    assert_eq!(keys(&drift["resolved"]), ["CWL002 /vpc/prod-us"]);
+    let persisting = keys(&drift["persisting"]);
+    assert!(
+        persisting.contains(&"CWL001 /vpc/dev-never-expires".to_string()),
+        "{persisting:?}"
+    );
+    assert_eq!(drift["persisting"][0]["open_since"], "2026-11-01");
+    assert_eq!(drift["persisting"][0]["days_open"], 21);
+
+    let table = common::run(&["diff", &old.to_string_lossy(), &new.to_string_lossy()]);
+    assert!(
+        table.stdout.contains(&format!(
+            "1 new, 1 resolved, {} persisting (from 2026-11-01 to {DATE})",
+            persisting.len()
+        )),
+        "{}",
+        table.stdout
+    );
+    let markdown = common::run(&[
+        "diff",
+        &old.to_string_lossy(),
+        &new.to_string_lossy(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        markdown
+            .stdout
+            .starts_with("## flowaudit drift: 1 new, 1 resolved")
+    );
+
+    // No new problems: exit 0.
+    let same = common::run(&["diff", &old.to_string_lossy(), &old.to_string_lossy()]);
+    assert_eq!(same.code, 0);
+}
+
+#[test]
+fn verify_confirms_a_report_and_catches_each_tampered_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snapshot.json");
+    std::fs::copy(demo(), &snapshot).unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::copy(root().join("policies/production.yaml"), &policy).unwrap();
+    let report = dir.path().join("report.json");
+    let run = run(&[
+        "scan",
+        "--snapshot",
+        &snapshot.to_string_lossy(),
+        "--policy",
+        &policy.to_string_lossy(),
+        "--date",
+        DATE,
+        "-o",
+        &format!("json:{}", report.display()),
+    ]);
+    assert_eq!(run.code, 1);
+    let verify = |report: &Path, snapshot: &Path, policy: &Path| {
+        common::run(&[
+            "verify",
+            &report.to_string_lossy(),
+            "--snapshot",
+            &snapshot.to_string_lossy(),
+            "--policy",
+            &policy.to_string_lossy(),
+        ])
+    };
+    let ok = verify(&report, &snapshot, &policy);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.starts_with("verified:"));
+
+    // A snapshot changed by one value.
+    let tampered_snapshot = dir.path().join("snapshot2.json");
+    std::fs::write(
+        &tampered_snapshot,
+        std::fs::read_to_string(&snapshot).unwrap().replacen(
+            "\"retentionInDays\": 3",
+            "\"retentionInDays\": 14",
+            1,
+        ),
+    )
+    .unwrap();
+    let bad = verify(&report, &tampered_snapshot, &policy);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("snapshot's SHA-256"), "{}", bad.stdout);
+
+    // A policy with a comment added: same meaning, different bytes.
+    let tampered_policy = dir.path().join("policy2.yaml");
+    std::fs::write(
+        &tampered_policy,
+        format!("{}# edited\n", std::fs::read_to_string(&policy).unwrap()),
+    )
+    .unwrap();
+    let bad = verify(&report, &snapshot, &tampered_policy);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("policy's SHA-256"), "{}", bad.stdout);
+
+    // A report whose failure was turned into a pass.
+    let mut edited: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let failing = edited["findings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|f| f["status"] == "fail")
+        .unwrap();
+    failing["status"] = json!("pass");
+    let tampered_report = dir.path().join("report2.json");
+    std::fs::write(
+        &tampered_report,
+        serde_json::to_string_pretty(&edited).unwrap(),
+    )
+    .unwrap();
+    let bad = verify(&tampered_report, &snapshot, &policy);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("re-evaluation gives"), "{}", bad.stdout);
+}
