@@ -93,13 +93,14 @@ impl Drift {
         let mut rows: Vec<(&'static str, &Finding, String)> = Vec::new();
         rows.extend(self.new.iter().map(|f| ("new", f, String::new())));
         rows.extend(self.persisting.iter().map(|p| {
+            let days = match p.days_open {
+                1 => "1 day".to_string(),
+                n => format!("{n} days"),
+            };
             (
                 "persisting",
                 &p.finding,
-                format!(
-                    "open since {} or earlier ({} days)",
-                    p.open_since, p.days_open
-                ),
+                format!("open since {} or earlier ({days})", p.open_since),
             )
         }));
         rows.extend(self.resolved.iter().map(|f| ("resolved", f, String::new())));

@@ -82,6 +82,31 @@ fn json_report_carries_digests_and_scope() {
 }
 
 #[test]
+fn finding_keys_are_unique() {
+    // Drift and waivers match findings by (rule, resource, account, region).
+    for policy in [
+        "policies/production.yaml",
+        "policies/regulated.yaml",
+        "policies/baseline.yaml",
+    ] {
+        let report = scan(&demo(), policy).json();
+        let mut keys = std::collections::BTreeSet::new();
+        for f in report["findings"].as_array().unwrap() {
+            let key = (
+                f["rule_id"].to_string(),
+                f["resource_id"].to_string(),
+                f["account_id"].to_string(),
+                f["region"].to_string(),
+            );
+            assert!(
+                keys.insert(key.clone()),
+                "duplicate finding {key:?} under {policy}"
+            );
+        }
+    }
+}
+
+#[test]
 fn fail_on_sets_the_threshold_and_errors_exit_3() {
     // The demo has high-severity failures, so --fail-on high still exits 1...
     let high = run(&[
