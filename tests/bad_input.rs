@@ -288,11 +288,7 @@ fn without_aws(args: &[&str]) -> Run {
         .args(args)
         .output()
         .expect("flowaudit runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 #[test]

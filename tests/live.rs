@@ -48,11 +48,7 @@ fn live_scan(moto: &Moto, key: &str, secret: &str, extra: &[&str]) -> Run {
         .args(&args)
         .output()
         .expect("flowaudit runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 async fn seeded_moto() -> (Moto, BTreeMap<String, String>) {

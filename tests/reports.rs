@@ -26,11 +26,7 @@ fn demo_args(extra: &[&str]) -> Run {
         .args(&args)
         .output()
         .expect("flowaudit runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 fn render(format: &str) -> String {

@@ -92,8 +92,26 @@ pub fn flow_log(f: &ec2::FlowLog) -> FlowLog {
     }
 }
 
-/// Lists everything EC2 holds for flow-log coverage in one region. A failed listing is
-/// recorded and leaves that list empty; evaluation then reports it as unknown, not absent.
+/// Drains a paginator into `out`, one request per page. A failed page is recorded and ends
+/// that list; evaluation then treats the list as unknown, never as empty.
+macro_rules! list_pages {
+    ($out:expr, $call:expr, $request:expr, |$page:ident| $take:expr) => {{
+        let mut pages = $request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            $out.requests += 1;
+            match page {
+                Ok($page) => $take,
+                Err(e) => {
+                    $out.errors.push($call.failed(&e));
+                    break;
+                }
+            }
+        }
+    }};
+}
+pub(crate) use list_pages;
+
+/// Lists everything EC2 holds for flow-log coverage in one region.
 pub async fn collect(
     client: &aws_sdk_ec2::Client,
     account_id: &str,
@@ -107,77 +125,37 @@ pub async fn collect(
         operation,
         resource_id: None,
     };
-
-    let mut pages = client
-        .describe_vpcs()
-        .max_results(1000)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        out.requests += 1;
-        match page {
-            Ok(page) => out.data.vpcs.extend(page.vpcs().iter().map(vpc)),
-            Err(e) => {
-                out.errors.push(call("DescribeVpcs").failed(&e));
-                break;
-            }
-        }
-    }
-
-    let mut pages = client
-        .describe_subnets()
-        .max_results(1000)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        out.requests += 1;
-        match page {
-            Ok(page) => out.data.subnets.extend(page.subnets().iter().map(subnet)),
-            Err(e) => {
-                out.errors.push(call("DescribeSubnets").failed(&e));
-                break;
-            }
-        }
-    }
-
-    let mut pages = client
-        .describe_network_interfaces()
-        .max_results(1000)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        out.requests += 1;
-        match page {
-            Ok(page) => out
-                .data
-                .network_interfaces
-                .extend(page.network_interfaces().iter().map(network_interface)),
-            Err(e) => {
-                out.errors
-                    .push(call("DescribeNetworkInterfaces").failed(&e));
-                break;
-            }
-        }
-    }
-
-    let mut pages = client
-        .describe_flow_logs()
-        .max_results(1000)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        out.requests += 1;
-        match page {
-            Ok(page) => out
-                .data
+    list_pages!(
+        out,
+        call("DescribeVpcs"),
+        client.describe_vpcs().max_results(1000),
+        |page| { out.data.vpcs.extend(page.vpcs().iter().map(vpc)) }
+    );
+    list_pages!(
+        out,
+        call("DescribeSubnets"),
+        client.describe_subnets().max_results(1000),
+        |page| { out.data.subnets.extend(page.subnets().iter().map(subnet)) }
+    );
+    list_pages!(
+        out,
+        call("DescribeNetworkInterfaces"),
+        client.describe_network_interfaces().max_results(1000),
+        |page| out
+            .data
+            .network_interfaces
+            .extend(page.network_interfaces().iter().map(network_interface))
+    );
+    list_pages!(
+        out,
+        call("DescribeFlowLogs"),
+        client.describe_flow_logs().max_results(1000),
+        |page| {
+            out.data
                 .flow_logs
-                .extend(page.flow_logs().iter().map(flow_log)),
-            Err(e) => {
-                out.errors.push(call("DescribeFlowLogs").failed(&e));
-                break;
-            }
+                .extend(page.flow_logs().iter().map(flow_log))
         }
-    }
+    );
 }
 
 /// The regions enabled for the account (DescribeRegions without AllRegions).

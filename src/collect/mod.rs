@@ -187,6 +187,24 @@ async fn collect_region(
     out
 }
 
+/// A collection task that failed inside flowaudit: recorded like any failed call.
+fn internal_error(
+    account_id: &str,
+    region: &str,
+    operation: &str,
+    e: &tokio::task::JoinError,
+) -> CollectionError {
+    CollectionError {
+        account_id: account_id.to_string(),
+        region: region.to_string(),
+        service: "flowaudit".to_string(),
+        operation: operation.to_string(),
+        code: "InternalError".to_string(),
+        message: e.to_string(),
+        resource_id: None,
+    }
+}
+
 /// Collects one account in the given regions, at most `concurrency` at a time.
 pub async fn collect(
     clients: Arc<dyn ClientSource>,
@@ -226,15 +244,7 @@ pub async fn collect(
         match joined {
             Ok(outcome) => outcomes.push(outcome),
             // A region task that panicked must still be visible as missing data.
-            Err(e) => errors.push(CollectionError {
-                account_id: account_id.to_string(),
-                region: "unknown".to_string(),
-                service: "flowaudit".to_string(),
-                operation: "CollectRegion".to_string(),
-                code: "InternalError".to_string(),
-                message: e.to_string(),
-                resource_id: None,
-            }),
+            Err(e) => errors.push(internal_error(account_id, "unknown", "CollectRegion", &e)),
         }
     }
     outcomes.sort_by(|a, b| a.data.region.cmp(&b.data.region));
@@ -278,15 +288,7 @@ pub async fn collect(
                 errors.extend(o.errors);
                 buckets.push(o.bucket);
             }
-            Err(e) => errors.push(CollectionError {
-                account_id: account_id.to_string(),
-                region: "global".to_string(),
-                service: "flowaudit".to_string(),
-                operation: "InspectBucket".to_string(),
-                code: "InternalError".to_string(),
-                message: e.to_string(),
-                resource_id: None,
-            }),
+            Err(e) => errors.push(internal_error(account_id, "global", "InspectBucket", &e)),
         }
     }
     buckets.sort_by(|a, b| a.name.cmp(&b.name));

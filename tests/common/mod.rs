@@ -30,6 +30,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
@@ -38,12 +48,11 @@ impl Run {
 }
 
 pub fn run(args: &[&str]) -> Run {
-    let out = flowaudit().args(args).output().expect("flowaudit runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    flowaudit()
+        .args(args)
+        .output()
+        .expect("flowaudit runs")
+        .into()
 }
 
 /// `scan --format json` of a snapshot under a policy, on the fixed test date.
