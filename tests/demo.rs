@@ -199,6 +199,16 @@ fn output_file_gets_the_report_and_stdout_stays_empty() {
     ]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "reports are readable like any file ({mode:o})"
+        );
+    }
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     assert_eq!(written["policy"]["name"], "production");
