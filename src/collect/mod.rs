@@ -67,7 +67,8 @@ pub struct RegionOutcome {
 
 pub struct Collected {
     pub snapshot: Snapshot,
-    /// Calls made, GetCallerIdentity and DescribeRegions included.
+    /// Calls `collect` made, one per page (retries not counted). The account and region
+    /// look-ups before it (GetCallerIdentity, DescribeRegions) are not included.
     pub requests: usize,
 }
 
