@@ -178,17 +178,7 @@ impl<'a> Context<'a> {
                 if attached.contains(&(view.account_id, region, fl.resource_id.as_str())) {
                     continue;
                 }
-                let known = view.data.vpcs.iter().any(|v| v.vpc_id == fl.resource_id)
-                    || view
-                        .data
-                        .subnets
-                        .iter()
-                        .any(|s| s.subnet_id == fl.resource_id)
-                    || view
-                        .data
-                        .network_interfaces
-                        .iter()
-                        .any(|e| e.network_interface_id == fl.resource_id);
+                let known = view.resource_ids.contains(fl.resource_id.as_str());
                 let reason = if fl.resource_id.starts_with("tgw-") {
                     "Transit Gateway flow log; flowaudit audits VPC, subnet and ENI logs"
                         .to_string()
@@ -249,43 +239,45 @@ impl<'a> Context<'a> {
         profiles.into_values().collect()
     }
 
-    /// Which flow logs and VPCs depend on a destination, for evidence and messages.
-    pub fn dependents(&self, users: &[usize]) -> Value {
-        let mut flow_logs: Vec<&str> = Vec::new();
-        let mut vpcs: Vec<String> = Vec::new();
+    /// The flow logs and VPCs that depend on a destination, each sorted and de-duplicated.
+    /// VPCs are (account, region, id).
+    fn dependent_ids(&self, users: &[usize]) -> (Vec<&'a str>, Vec<(&'a str, &'a str, &'a str)>) {
+        let mut flow_logs = Vec::new();
+        let mut vpcs = Vec::new();
         for &u in users {
             let fl = &self.flow_logs[u];
             let vpc = self.vpc_of(fl);
-            flow_logs.push(&fl.flow_log.flow_log_id);
-            vpcs.push(format!(
-                "{}/{}/{}",
-                vpc.account_id(),
-                vpc.region(),
-                vpc.id()
-            ));
+            flow_logs.push(fl.flow_log.flow_log_id.as_str());
+            vpcs.push((vpc.account_id(), vpc.region(), vpc.id()));
         }
-        flow_logs.sort();
+        flow_logs.sort_unstable();
         flow_logs.dedup();
-        vpcs.sort();
+        vpcs.sort_unstable();
         vpcs.dedup();
+        (flow_logs, vpcs)
+    }
+
+    /// Which flow logs and VPCs depend on a destination, for evidence.
+    pub fn dependents(&self, users: &[usize]) -> Value {
+        let (flow_logs, vpcs) = self.dependent_ids(users);
+        let vpcs: Vec<String> = vpcs
+            .iter()
+            .map(|(a, r, id)| format!("{a}/{r}/{id}"))
+            .collect();
         json!({ "flow_logs": flow_logs, "vpcs": vpcs })
     }
 
     /// "fl-1, fl-2 (vpc-a, vpc-b)": a short list of dependants for messages.
     pub fn dependents_text(&self, users: &[usize]) -> String {
-        let mut flow_logs: Vec<&str> = users
-            .iter()
-            .map(|&u| self.flow_logs[u].flow_log.flow_log_id.as_str())
-            .collect();
-        let mut vpcs: Vec<&str> = users
-            .iter()
-            .map(|&u| self.vpc_of(&self.flow_logs[u]).id())
-            .collect();
-        flow_logs.sort();
-        flow_logs.dedup();
-        vpcs.sort();
-        vpcs.dedup();
-        format!("used by {} ({})", short_list(&flow_logs), short_list(&vpcs))
+        let (flow_logs, vpcs) = self.dependent_ids(users);
+        let mut vpc_ids: Vec<&str> = vpcs.iter().map(|(_, _, id)| *id).collect();
+        vpc_ids.sort_unstable();
+        vpc_ids.dedup();
+        format!(
+            "used by {} ({})",
+            short_list(&flow_logs),
+            short_list(&vpc_ids)
+        )
     }
 }
 

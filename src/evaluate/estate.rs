@@ -1,6 +1,6 @@
 //! Lookups over a snapshot, built once so that rules never scan lists per resource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::snapshot::{
     Bucket, CollectionError, DeliveryStream, FlowLog, LogGroup, NetworkInterface, RegionSnapshot,
@@ -16,6 +16,8 @@ pub struct RegionView<'a> {
     pub flow_logs_by_resource: BTreeMap<&'a str, Vec<&'a FlowLog>>,
     pub log_groups: BTreeMap<&'a str, &'a LogGroup>,
     pub delivery_streams: BTreeMap<&'a str, &'a DeliveryStream>,
+    /// Every VPC, subnet and ENI id seen in this account and region.
+    pub resource_ids: BTreeSet<&'a str>,
 }
 
 pub struct Estate<'a> {
@@ -38,18 +40,23 @@ impl<'a> Estate<'a> {
                     flow_logs_by_resource: BTreeMap::new(),
                     log_groups: BTreeMap::new(),
                     delivery_streams: BTreeMap::new(),
+                    resource_ids: BTreeSet::new(),
                 };
+                view.resource_ids
+                    .extend(data.vpcs.iter().map(|v| v.vpc_id.as_str()));
                 for s in &data.subnets {
                     view.subnets_by_vpc
                         .entry(s.vpc_id.as_str())
                         .or_default()
                         .push(s);
+                    view.resource_ids.insert(s.subnet_id.as_str());
                 }
                 for e in &data.network_interfaces {
                     view.enis_by_vpc
                         .entry(e.vpc_id.as_str())
                         .or_default()
                         .push(e);
+                    view.resource_ids.insert(e.network_interface_id.as_str());
                 }
                 for f in &data.flow_logs {
                     view.flow_logs_by_resource

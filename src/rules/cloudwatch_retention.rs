@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::destination::{Lookup, destination_subject, log_group};
-use super::{Rule, Verdict, judge_per_profile};
+use super::{Rule, Verdict, judge_per_profile, with_fields};
 use crate::destination::Destination;
 use crate::evaluate::Context;
 use crate::findings::{Category, Finding, Severity};
@@ -74,19 +74,13 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 "aws logs put-retention-policy --region {region} --log-group-name {name} --retention-in-days {days}"
             )
         };
-        let evidence = |extra: serde_json::Value| {
-            let mut e = json!({
-                "logGroupName": name,
-                "retentionInDays": retention,
-                "dependents": ctx.dependents(&usage.users),
-            });
-            if let (serde_json::Value::Object(e), serde_json::Value::Object(extra)) =
-                (&mut e, extra)
-            {
-                e.extend(extra);
-            }
-            e
-        };
+        // Built once: the dependents list is shared by every check of this group.
+        let base = json!({
+            "logGroupName": name,
+            "retentionInDays": retention,
+            "dependents": ctx.dependents(&usage.users),
+        });
+        let evidence = |extra: serde_json::Value| with_fields(&base, extra);
 
         let never = judge_per_profile(&profiles, |p| {
             let req = p.requirements.cloudwatch.as_ref()?;

@@ -155,6 +155,16 @@ impl Rule {
     }
 }
 
+/// `base` with the fields of `extra` added: the evidence a destination's checks share, plus
+/// what one check adds.
+pub(crate) fn with_fields(base: &Value, extra: Value) -> Value {
+    let mut evidence = base.clone();
+    if let (Value::Object(e), Value::Object(extra)) = (&mut evidence, extra) {
+        e.extend(extra);
+    }
+    evidence
+}
+
 /// Judges a shared destination under every profile that depends on it. A failure under
 /// any profile fails the finding (the first failing profile by name is reported, and the
 /// evidence lists every profile's outcome); `check` returns `None` for a profile that does

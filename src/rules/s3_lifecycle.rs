@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::destination::{Lookup, bucket};
-use super::{Rule, Subject, Verdict, judge_per_profile};
+use super::{Rule, Subject, Verdict, judge_per_profile, with_fields};
 use crate::destination::{Destination, flow_log_key_prefix};
 use crate::evaluate::{Context, short_list};
 use crate::findings::{Category, Finding, Severity};
@@ -189,20 +189,14 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     .join(","),
             ),
         };
-        let evidence = |extra: serde_json::Value| {
-            let mut e = json!({
-                "bucket": tree.bucket,
-                "key_prefix": tree.key_prefix,
-                "effective": effective,
-                "dependents": ctx.dependents(&tree.users),
-            });
-            if let (serde_json::Value::Object(e), serde_json::Value::Object(extra)) =
-                (&mut e, extra)
-            {
-                e.extend(extra);
-            }
-            e
-        };
+        // Built once: dependents and the effective lifecycle are shared by every check.
+        let base = json!({
+            "bucket": tree.bucket,
+            "key_prefix": tree.key_prefix,
+            "effective": effective,
+            "dependents": ctx.dependents(&tree.users),
+        });
+        let evidence = |extra: serde_json::Value| with_fields(&base, extra);
         let partial = effective.partial_rules();
         let partial_note = if partial.is_empty() {
             String::new()
