@@ -483,3 +483,19 @@ fn verify_confirms_a_report_and_catches_each_tampered_input() {
     assert_eq!(bad.code, 1);
     assert!(bad.stdout.contains("re-evaluation gives"), "{}", bad.stdout);
 }
+
+#[test]
+fn value_built_formats_have_canonical_key_order() {
+    // serde_json's preserve_order is on in test builds only; sorted keys are what keep the
+    // bytes a user's build writes identical to the golden files above.
+    for format in ["sarif", "ocsf"] {
+        let text = render(format);
+        let mut value: Value = serde_json::from_str(&text).unwrap();
+        value.sort_all_objects();
+        assert_eq!(
+            serde_json::to_string_pretty(&value).unwrap() + "\n",
+            text,
+            "{format} keys are not sorted"
+        );
+    }
+}

@@ -42,6 +42,16 @@ pub fn render(format: Format, report: &Report, colour: bool) -> Result<String, R
     })
 }
 
+/// Pretty JSON with every object's keys sorted. Formats built as `serde_json::Value` go
+/// through here so that their bytes do not depend on whether a build enables serde_json's
+/// `preserve_order` (a dev-dependency turns it on in test builds only).
+fn canonical_json(mut value: serde_json::Value) -> Result<String, serde_json::Error> {
+    value.sort_all_objects();
+    let mut out = serde_json::to_string_pretty(&value)?;
+    out.push('\n');
+    Ok(out)
+}
+
 /// The one-line summary `--quiet` prints.
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;

@@ -91,9 +91,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             })
         })
         .collect();
-    let mut out = serde_json::to_string_pretty(&events)?;
-    out.push('\n');
-    Ok(out)
+    super::canonical_json(Value::Array(events))
 }
 
 fn capitalised(s: &str) -> &'static str {

@@ -115,7 +115,5 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             "results": results,
         }]
     });
-    let mut out = serde_json::to_string_pretty(&sarif)?;
-    out.push('\n');
-    Ok(out)
+    super::canonical_json(sarif)
 }
