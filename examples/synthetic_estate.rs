@@ -101,15 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             regions: vec![],
         };
         for region in region_names.iter().take(regions) {
-            let mut r = RegionSnapshot {
-                region: region.to_string(),
-                vpcs: vec![],
-                subnets: vec![],
-                network_interfaces: vec![],
-                flow_logs: vec![],
-                log_groups: vec![],
-                delivery_streams: vec![],
-            };
+            let mut r = RegionSnapshot::new(*region);
             for g in 0..4 {
                 r.log_groups.push(LogGroup {
                     log_group_name: format!("/vpc/bench-{g}"),

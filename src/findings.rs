@@ -191,7 +191,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(findings: &[Finding]) -> Summary {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
         let mut s = Summary::default();
         for f in findings {
             match f.status {
@@ -202,5 +202,9 @@ impl Summary {
             }
         }
         s
+    }
+
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.waived + self.error
     }
 }

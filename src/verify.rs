@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::evaluate::evaluate;
 use crate::policy::Policy;
-use crate::report::{Report, sha256_hex};
+use crate::report::Report;
 use crate::snapshot::Snapshot;
 
 /// Every way the report disagrees with the inputs; empty when it is confirmed.
@@ -16,28 +16,13 @@ pub fn verify(
     policy: &Policy,
     policy_bytes: &[u8],
 ) -> Vec<String> {
-    let mut problems = Vec::new();
-    let snapshot_digest = sha256_hex(snapshot_bytes);
-    if snapshot_digest != report.snapshot.sha256 {
-        problems.push(format!(
-            "the snapshot's SHA-256 is {snapshot_digest}, the report names {}",
-            report.snapshot.sha256
-        ));
-    }
-    let policy_digest = sha256_hex(policy_bytes);
-    if policy_digest != report.policy.sha256 {
-        problems.push(format!(
-            "the policy's SHA-256 is {policy_digest}, the report names {}",
-            report.policy.sha256
-        ));
-    }
     let Ok(date) = NaiveDate::parse_from_str(&report.evaluated_on, "%Y-%m-%d") else {
-        problems.push(format!(
+        return vec![format!(
             "the report's evaluated_on `{}` is not a date",
             report.evaluated_on
-        ));
-        return problems;
+        )];
     };
+    // Report::new digests the inputs as it re-evaluates them; compare those digests.
     let again = Report::new(
         evaluate(snapshot, policy, date),
         policy,
@@ -46,6 +31,19 @@ pub fn verify(
         snapshot_bytes,
         date,
     );
+    let mut problems = Vec::new();
+    if again.snapshot.sha256 != report.snapshot.sha256 {
+        problems.push(format!(
+            "the snapshot's SHA-256 is {}, the report names {}",
+            again.snapshot.sha256, report.snapshot.sha256
+        ));
+    }
+    if again.policy.sha256 != report.policy.sha256 {
+        problems.push(format!(
+            "the policy's SHA-256 is {}, the report names {}",
+            again.policy.sha256, report.policy.sha256
+        ));
+    }
     if again.findings != report.findings {
         let differing = again
             .findings

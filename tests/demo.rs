@@ -23,26 +23,8 @@ fn demo_scan_is_byte_identical_across_runs() {
     let second = scan(&demo(), "policies/production.yaml").stdout;
     assert!(!first.is_empty());
     assert_eq!(first, second);
-    let table_a = run(&[
-        "scan",
-        "--snapshot",
-        &demo().to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-    ])
-    .stdout;
-    let table_b = run(&[
-        "scan",
-        "--snapshot",
-        &demo().to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-    ])
-    .stdout;
+    let table_a = scan_demo(&[]).stdout;
+    let table_b = scan_demo(&[]).stdout;
     assert_eq!(table_a, table_b);
 }
 
@@ -109,45 +91,16 @@ fn finding_keys_are_unique() {
 #[test]
 fn fail_on_sets_the_threshold_and_errors_exit_3() {
     // The demo has high-severity failures, so --fail-on high still exits 1...
-    let high = run(&[
-        "scan",
-        "--snapshot",
-        &demo().to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-        "--fail-on",
-        "high",
-    ]);
+    let high = scan_demo(&["--fail-on", "high"]);
     assert_eq!(high.code, 1);
     // ...but nothing critical, and it has collection errors: exit 3, never 0.
-    let critical = run(&[
-        "scan",
-        "--snapshot",
-        &demo().to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-        "--fail-on",
-        "critical",
-    ]);
+    let critical = scan_demo(&["--fail-on", "critical"]);
     assert_eq!(critical.code, 3);
 }
 
 #[test]
 fn table_groups_failures_and_ends_with_a_summary() {
-    let out = run(&[
-        "scan",
-        "--snapshot",
-        &demo().to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-    ])
-    .stdout;
+    let out = scan_demo(&[]).stdout;
     let summary = out.lines().last().unwrap();
     let report = scan(&demo(), "policies/production.yaml").json();
     let s = &report["summary"];
@@ -184,19 +137,7 @@ fn table_groups_failures_and_ends_with_a_summary() {
 fn output_file_gets_the_report_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
-    let run = run(&[
-        "scan",
-        "--snapshot",
-        &demo().to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-        "--format",
-        "json",
-        "--output",
-        &out.to_string_lossy(),
-    ]);
+    let run = scan_demo(&["--format", "json", "--output", &out.to_string_lossy()]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
     #[cfg(unix)]

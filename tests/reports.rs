@@ -9,28 +9,8 @@ use std::process::Command;
 use common::*;
 use serde_json::{Value, json};
 
-fn demo_args(extra: &[&str]) -> Run {
-    let demo = demo();
-    let mut args = vec![
-        "scan",
-        "--snapshot",
-        demo.to_str().unwrap(),
-        "--policy",
-        "policies/production.yaml",
-        "--date",
-        DATE,
-    ];
-    args.extend(extra);
-    let out = flowaudit()
-        .current_dir(root())
-        .args(&args)
-        .output()
-        .expect("flowaudit runs");
-    Run::from(out)
-}
-
 fn render(format: &str) -> String {
-    let run = demo_args(&["--format", format]);
+    let run = scan_demo(&["--format", format]);
     assert_eq!(run.code, 1, "{format}: {}", run.stderr);
     run.stdout
 }
@@ -62,7 +42,7 @@ fn sarif_is_valid_sarif_2_1_0() {
     broken["runs"][0]["results"][0]["level"] = json!("catastrophic");
     assert!(!validator.is_valid(&broken));
 
-    let report = demo_args(&["--format", "json"]).json();
+    let report = scan_demo(&["--format", "json"]).json();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let s = &report["summary"];
     assert_eq!(
@@ -118,7 +98,7 @@ fn junit_parses_and_counts_match_the_json_report() {
             _ => {}
         }
     }
-    let report = demo_args(&["--format", "json"]).json();
+    let report = scan_demo(&["--format", "json"]).json();
     let s = &report["summary"];
     assert_eq!(failures, s["fail"].as_u64().unwrap());
     assert_eq!(root_failures, s["fail"].as_u64());
@@ -141,7 +121,7 @@ fn several_formats_in_one_run_and_quiet() {
     std::fs::create_dir_all(json_path.parent().unwrap()).unwrap();
     let html_path = dir.path().join("out/evidence.html");
     let sarif_path = dir.path().join("out/results.sarif");
-    let run = demo_args(&[
+    let run = scan_demo(&[
         "-o",
         &format!("json:{}", json_path.display()),
         "-o",
@@ -172,7 +152,7 @@ fn several_formats_in_one_run_and_quiet() {
 
     // A path whose format cannot be told is refused before anything is written.
     let unknown = dir.path().join("report.txt");
-    let run = demo_args(&[
+    let run = scan_demo(&[
         "-o",
         &json_path.to_string_lossy(),
         "-o",
@@ -276,7 +256,7 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         console_errors.is_empty(),
         "console errors: {console_errors:#?}"
     );
-    let report = demo_args(&["--format", "json"]).json();
+    let report = scan_demo(&["--format", "json"]).json();
     let s = &report["summary"];
     for (id, key) in [
         ("summary-failed", "fail"),

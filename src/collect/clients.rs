@@ -73,10 +73,6 @@ impl SdkClients {
     pub fn from_config(config: SdkConfig) -> SdkClients {
         SdkClients { config }
     }
-
-    pub fn config(&self) -> &SdkConfig {
-        &self.config
-    }
 }
 
 impl ClientSource for SdkClients {

@@ -138,15 +138,7 @@ async fn collect_region(
     region: String,
 ) -> RegionOutcome {
     let mut out = RegionOutcome {
-        data: RegionSnapshot {
-            region: region.clone(),
-            vpcs: vec![],
-            subnets: vec![],
-            network_interfaces: vec![],
-            flow_logs: vec![],
-            log_groups: vec![],
-            delivery_streams: vec![],
-        },
+        data: RegionSnapshot::new(region.clone()),
         errors: vec![],
         requests: 0,
     };

@@ -7,7 +7,7 @@ use quick_xml::escape::escape;
 
 use super::Report;
 use crate::evaluate::WaiverUse;
-use crate::findings::{Category, Finding, Status};
+use crate::findings::{Category, Finding, Status, Summary};
 use crate::rules::RULES;
 
 const STYLE: &str = r#"
@@ -27,17 +27,10 @@ fn e(text: &str) -> String {
     escape(text).into_owned()
 }
 
-fn status_counts<'a>(findings: impl Iterator<Item = &'a Finding>) -> [usize; 4] {
-    let mut c = [0; 4];
-    for f in findings {
-        c[match f.status {
-            Status::Pass => 0,
-            Status::Fail => 1,
-            Status::Waived => 2,
-            Status::Error => 3,
-        }] += 1;
-    }
-    c
+/// Pass, fail, waived and error counts, in the chart's order.
+fn status_counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> [usize; 4] {
+    let s = Summary::of(findings);
+    [s.pass, s.fail, s.waived, s.error]
 }
 
 /// A horizontal stacked bar per category: pass, fail, waived, error.

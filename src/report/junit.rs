@@ -8,22 +8,16 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::Report;
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Summary};
 use crate::rules;
 
 fn counts(findings: &[&Finding]) -> [(&'static str, String); 4] {
-    let n = |s: Status| {
-        findings
-            .iter()
-            .filter(|f| f.status == s)
-            .count()
-            .to_string()
-    };
+    let n = Summary::of(findings.iter().copied());
     [
-        ("tests", findings.len().to_string()),
-        ("failures", n(Status::Fail)),
-        ("errors", n(Status::Error)),
-        ("skipped", n(Status::Waived)),
+        ("tests", n.total().to_string()),
+        ("failures", n.fail.to_string()),
+        ("errors", n.error.to_string()),
+        ("skipped", n.waived.to_string()),
     ]
 }
 

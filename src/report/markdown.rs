@@ -1,7 +1,7 @@
 //! Markdown, for pull-request comments and wikis: a summary first, then failures by category.
 
 use super::Report;
-use crate::findings::{Category, Finding, Status};
+use crate::findings::{Category, Finding, Status, Summary};
 
 /// Table cells cannot hold pipes or line breaks.
 fn cell(text: &str) -> String {
@@ -25,33 +25,15 @@ pub fn render(report: &Report) -> String {
     );
     out.push_str("\n| category | failed | errors | waived | passed |\n|---|---:|---:|---:|---:|\n");
     for category in Category::ALL {
-        let n = |st: Status| {
-            report
-                .findings
-                .iter()
-                .filter(|f| f.category == category && f.status == st)
-                .count()
-        };
-        if report.findings.iter().any(|f| f.category == category) {
+        let n = Summary::of(report.findings.iter().filter(|f| f.category == category));
+        if n.total() > 0 {
             out.push_str(&format!(
                 "| {category} | {} | {} | {} | {} |\n",
-                n(Status::Fail),
-                n(Status::Error),
-                n(Status::Waived),
-                n(Status::Pass)
+                n.fail, n.error, n.waived, n.pass
             ));
         }
     }
-    for category in Category::ALL {
-        let mut rows: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.category == category && matches!(f.status, Status::Fail | Status::Error))
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for (category, rows) in super::problems_by_category(report) {
         out.push_str(&format!("\n### {category}\n\n| severity | rule | resource | account / region | problem | fix |\n|---|---|---|---|---|---|\n"));
         for f in rows {
             out.push_str(&format!(

@@ -11,11 +11,12 @@ mod ocsf;
 mod sarif;
 mod table;
 
-pub use csv::COLUMNS as CSV_COLUMNS;
 pub use format::{Format, OutputSpec};
 pub use json::{PolicyRef, REPORT_SCHEMA_VERSION, Report, SnapshotRef, ToolRef};
 
 use sha2::{Digest, Sha256};
+
+use crate::findings::{Category, Finding, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -40,6 +41,25 @@ pub fn render(format: Format, report: &Report, colour: bool) -> Result<String, R
         Format::Ocsf => ocsf::render(report)?,
         Format::Github => github::render(report),
     })
+}
+
+/// Failures and errors per category, in category order, most severe first within each (and
+/// otherwise in the report's own order). Categories without problems are left out.
+fn problems_by_category(report: &Report) -> Vec<(Category, Vec<&Finding>)> {
+    Category::ALL
+        .into_iter()
+        .filter_map(|category| {
+            let mut rows: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.category == category && matches!(f.status, Status::Fail | Status::Error)
+                })
+                .collect();
+            rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
+            (!rows.is_empty()).then_some((category, rows))
+        })
+        .collect()
 }
 
 /// Pretty JSON with every object's keys sorted. Formats built as `serde_json::Value` go

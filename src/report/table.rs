@@ -6,7 +6,7 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
 
 use super::Report;
-use crate::findings::{Category, Finding, Severity, Status};
+use crate::findings::{Finding, Severity, Status};
 
 const RESOURCE_WIDTH: usize = 40;
 const PROBLEM_WIDTH: usize = 60;
@@ -69,17 +69,7 @@ pub fn render(report: &Report, colour: bool) -> String {
         "flowaudit {}: policy `{}`, snapshot collected {}, evaluated on {}\n",
         report.tool.version, report.policy.name, report.snapshot.collected_at, report.evaluated_on
     ));
-    for category in Category::ALL {
-        let mut rows: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.category == category && matches!(f.status, Status::Fail | Status::Error))
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        // Most severe first; within a severity, the report's own stable order.
-        rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for (category, rows) in super::problems_by_category(report) {
         let counts: Vec<String> = Severity::ALL
             .iter()
             .filter_map(|sev| {

@@ -75,6 +75,21 @@ pub struct RegionSnapshot {
     pub delivery_streams: Vec<DeliveryStream>,
 }
 
+impl RegionSnapshot {
+    /// A region with nothing in it yet.
+    pub fn new(region: impl Into<String>) -> RegionSnapshot {
+        RegionSnapshot {
+            region: region.into(),
+            vpcs: vec![],
+            subnets: vec![],
+            network_interfaces: vec![],
+            flow_logs: vec![],
+            log_groups: vec![],
+            delivery_streams: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tag {

@@ -70,6 +70,27 @@ pub fn scan(snapshot: &Path, policy: &str) -> Run {
     ])
 }
 
+/// `scan` of the demo estate under the production policy on the test date, plus `extra`.
+pub fn scan_demo(extra: &[&str]) -> Run {
+    let demo = demo();
+    let mut args = vec![
+        "scan",
+        "--snapshot",
+        demo.to_str().expect("the checkout path is UTF-8"),
+        "--policy",
+        "policies/production.yaml",
+        "--date",
+        DATE,
+    ];
+    args.extend(extra);
+    flowaudit()
+        .current_dir(root())
+        .args(&args)
+        .output()
+        .expect("flowaudit runs")
+        .into()
+}
+
 pub fn demo() -> PathBuf {
     root().join("fixtures/demo/estate.json")
 }
