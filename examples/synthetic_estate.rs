@@ -88,6 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }),
                     ..Default::default()
                 }],
+                transition_default_minimum_object_size: None,
             }),
             encryption: Some(BucketEncryption { rules: vec![] }),
             public_access_block: Some(PublicAccessBlock::default()),

@@ -197,7 +197,7 @@ fn snapshot_with_a_wrong_field_type() {
     assert_clean_error(
         &run,
         &format!("{file}:"),
-        &["invalid type: string \"14\", expected i32"],
+        &["invalid type: string \"14\", expected a whole number"],
     );
 }
 
@@ -312,4 +312,86 @@ fn missing_credentials_is_one_sentence() {
         &["--profile", "AWS_ACCESS_KEY_ID"],
     );
     assert!(!run.stderr.contains("DispatchFailure"), "{}", run.stderr);
+}
+
+/// The compliant estate with `from` replaced by `to` once; returns the text and the line
+/// the replacement is on.
+fn compliant_with(from: &str, to: &str) -> (String, usize) {
+    let text = std::fs::read_to_string(compliant()).unwrap();
+    let at = text
+        .find(from)
+        .unwrap_or_else(|| panic!("`{from}` not in the fixture"));
+    let line = text[..at].lines().count() + usize::from(text[..at].ends_with('\n'));
+    (text.replacen(from, to, 1), line.max(1))
+}
+
+#[test]
+fn snapshot_values_aws_never_returns_are_rejected_with_their_location() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "\"retentionInDays\": 14",
+            "\"retentionInDays\": -1",
+            "retentionInDays -1",
+        ),
+        (
+            "\"retentionInDays\": 14",
+            "\"retentionInDays\": 0",
+            "retentionInDays 0",
+        ),
+        (
+            "\"retentionInDays\": 14",
+            "\"retentionInDays\": 2147483647",
+            "retentionInDays 2147483647",
+        ),
+        ("\"Days\": 180", "\"Days\": 0", "Days 0"),
+        ("\"Days\": 180", "\"Days\": -3", "Days -3"),
+        (
+            "\"Days\": 180",
+            "\"Date\": \"not-a-date\"",
+            "`not-a-date` is not a date",
+        ),
+        (
+            "\"Days\": 180",
+            "\"Date\": \"2027-02-30\"",
+            "`2027-02-30` is not a date",
+        ),
+        (
+            "\"NoncurrentDays\": 30",
+            "\"NoncurrentDays\": 30, \"NewerNoncurrentVersions\": 0",
+            "NewerNoncurrentVersions 0",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let (text, line) = compliant_with(from, to);
+        let (run, file) = scan_with_snapshot(&text);
+        assert_clean_error(&run, &format!("{file}:{line}:"), &[expected]);
+    }
+}
+
+#[test]
+fn a_byte_order_mark_or_a_non_utf8_byte_is_named() {
+    let text = std::fs::read_to_string(compliant()).unwrap();
+    let (bom, file) = scan_with_snapshot(&format!("\u{feff}{text}"));
+    assert_clean_error(&bom, &format!("{file}:1:1"), &["byte-order mark"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("latin1.json");
+    let mut bytes = text.into_bytes();
+    let at = bytes.len() / 2;
+    bytes[at] = 0xE9;
+    std::fs::write(&snapshot, &bytes).unwrap();
+    let run = run(&[
+        "scan",
+        "--snapshot",
+        &snapshot.to_string_lossy(),
+        "--policy",
+        &path("policies/production.yaml"),
+        "--date",
+        DATE,
+    ]);
+    assert_clean_error(
+        &run,
+        &snapshot.to_string_lossy(),
+        &["not UTF-8", &format!("byte offset {at}"), "0xE9"],
+    );
 }

@@ -150,6 +150,8 @@ fn expected() -> BTreeSet<(String, String, String)> {
         ("S3L001", prefix("fa-tagged", "us-east-1")),
         ("S3L001", prefix("fa-disabled", "us-east-1")),
         ("S3L005", prefix("fa-versioned", "us-east-1")),
+        // Its noncurrent versions never expire, so the data outlives the policy's maximum.
+        ("S3L003", prefix("fa-versioned", "us-east-1")),
         ("COV003", "us-east-1/default".into()),
         // ap-northeast-1
         ("COV003", "ap-northeast-1/subnets-partly".into()),

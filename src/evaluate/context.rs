@@ -51,6 +51,21 @@ impl<'a> ScopedVpc<'a> {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+    /// Every resource whose flow logs count toward this VPC's coverage: the VPC, its
+    /// subnets (those listed, and those its ENIs name), and its ENIs, without repeats.
+    /// Coverage and the flow-log rules read this one list, so that whatever counts for
+    /// coverage is also judged.
+    pub fn covering_resource_ids(&self) -> Vec<&'a str> {
+        let mut ids = vec![self.id()];
+        ids.extend(self.subnets().iter().map(|s| s.subnet_id.as_str()));
+        let enis = self.network_interfaces();
+        ids.extend(enis.iter().map(|e| e.subnet_id.as_str()));
+        ids.extend(enis.iter().map(|e| e.network_interface_id.as_str()));
+        let mut seen = BTreeSet::new();
+        ids.retain(|id| !id.is_empty() && seen.insert(*id));
+        ids
+    }
+
     /// Flow logs attached to a resource id in this VPC's account and region.
     pub fn flow_logs_on(&self, resource_id: &str) -> &'a [&'a FlowLog] {
         self.view
@@ -70,10 +85,16 @@ pub struct ScopedFlowLog<'a> {
 }
 
 /// A destination and the flow logs that deliver to it.
-pub struct DestinationUse {
+pub struct DestinationUse<'a> {
     pub destination: Destination,
-    /// Indices into `Context::flow_logs`, sorted.
+    /// Indices into `Context::flow_logs`, sorted. Empty for a log group judged only
+    /// because a `log_group_patterns` entry selects it.
     pub users: Vec<usize>,
+    /// The profiles it is judged under, by name: those of its users' VPCs, or the one
+    /// whose pattern selected it.
+    pub profiles: Vec<&'a Profile>,
+    /// For a group no judged flow log uses: the pattern that selected it.
+    pub selected_by: Option<String>,
 }
 
 pub struct Context<'a> {
@@ -81,7 +102,7 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     pub vpcs: Vec<ScopedVpc<'a>>,
     pub flow_logs: Vec<ScopedFlowLog<'a>>,
-    pub destinations: Vec<DestinationUse>,
+    pub destinations: Vec<DestinationUse<'a>>,
     pub out_of_scope: Vec<OutOfScope>,
 }
 
@@ -131,12 +152,8 @@ impl<'a> Context<'a> {
                     )));
                     continue;
                 }
-                attached.insert((view.account_id, region, vpc.vpc_id.as_str()));
-                for s in scoped.subnets() {
-                    attached.insert((view.account_id, region, s.subnet_id.as_str()));
-                }
-                for e in scoped.network_interfaces() {
-                    attached.insert((view.account_id, region, e.network_interface_id.as_str()));
+                for id in scoped.covering_resource_ids() {
+                    attached.insert((view.account_id, region, id));
                 }
                 vpcs.push(scoped);
             }
@@ -144,14 +161,7 @@ impl<'a> Context<'a> {
 
         let mut flow_logs = Vec::new();
         for (index, vpc) in vpcs.iter().enumerate() {
-            let mut resources = vec![vpc.id()];
-            resources.extend(vpc.subnets().iter().map(|s| s.subnet_id.as_str()));
-            resources.extend(
-                vpc.network_interfaces()
-                    .iter()
-                    .map(|e| e.network_interface_id.as_str()),
-            );
-            for resource in resources {
+            for resource in vpc.covering_resource_ids() {
                 for fl in vpc.flow_logs_on(resource) {
                     flow_logs.push(ScopedFlowLog {
                         flow_log: fl,
@@ -179,6 +189,14 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let known = view.resource_ids.contains(fl.resource_id.as_str());
+                let listed_kind = ["vpc-", "subnet-", "eni-"]
+                    .iter()
+                    .any(|p| fl.resource_id.starts_with(p));
+                if !known && listed_kind {
+                    // A listing lacks its resource: a collection error (see
+                    // snapshot::consistency), never a reason to skip the log.
+                    continue;
+                }
                 let reason = if fl.resource_id.starts_with("tgw-") {
                     "Transit Gateway flow log; flowaudit audits VPC, subnet and ENI logs"
                         .to_string()
@@ -210,10 +228,16 @@ impl<'a> Context<'a> {
                     .push(index);
             }
         }
-        let destinations = by_destination
+        let mut destinations: Vec<DestinationUse<'a>> = by_destination
             .into_iter()
-            .map(|(destination, users)| DestinationUse { destination, users })
+            .map(|(destination, users)| DestinationUse {
+                profiles: profiles_of(&vpcs, &flow_logs, &users),
+                destination,
+                users,
+                selected_by: None,
+            })
             .collect();
+        destinations.extend(pattern_selected_log_groups(estate, policy, &destinations));
 
         Context {
             estate,
@@ -231,12 +255,7 @@ impl<'a> Context<'a> {
 
     /// The distinct profiles of the VPCs that deliver to a destination, by name.
     pub fn profiles_using(&self, users: &[usize]) -> Vec<&'a Profile> {
-        let mut profiles: BTreeMap<&str, &'a Profile> = BTreeMap::new();
-        for &u in users {
-            let p = self.vpcs[self.flow_logs[u].vpc].profile;
-            profiles.insert(p.name.as_str(), p);
-        }
-        profiles.into_values().collect()
+        profiles_of(&self.vpcs, &self.flow_logs, users)
     }
 
     /// The flow logs and VPCs that depend on a destination, each sorted and de-duplicated.
@@ -269,6 +288,9 @@ impl<'a> Context<'a> {
 
     /// "fl-1, fl-2 (vpc-a, vpc-b)": a short list of dependants for messages.
     pub fn dependents_text(&self, users: &[usize]) -> String {
+        if users.is_empty() {
+            return "no judged flow log writes to it".to_string();
+        }
         let (flow_logs, vpcs) = self.dependent_ids(users);
         let mut vpc_ids: Vec<&str> = vpcs.iter().map(|(_, _, id)| *id).collect();
         vpc_ids.sort_unstable();
@@ -279,6 +301,73 @@ impl<'a> Context<'a> {
             short_list(&vpc_ids)
         )
     }
+}
+
+/// The distinct profiles of the VPCs of some scoped flow logs, by name.
+fn profiles_of<'a>(
+    vpcs: &[ScopedVpc<'a>],
+    flow_logs: &[ScopedFlowLog<'a>],
+    users: &[usize],
+) -> Vec<&'a Profile> {
+    let mut profiles: BTreeMap<&str, &'a Profile> = BTreeMap::new();
+    for &u in users {
+        let p = vpcs[flow_logs[u].vpc].profile;
+        profiles.insert(p.name.as_str(), p);
+    }
+    profiles.into_values().collect()
+}
+
+/// Log groups that no judged flow log uses but a profile's `cloudwatch.log_group_patterns`
+/// selects: flow-log data left behind is kept as long as its group says. The first profile
+/// (in match order) whose accounts and regions include the group and whose pattern matches
+/// its name judges it.
+fn pattern_selected_log_groups<'a>(
+    estate: &Estate<'a>,
+    policy: &'a Policy,
+    judged: &[DestinationUse<'a>],
+) -> Vec<DestinationUse<'a>> {
+    let patterns: Vec<(&'a Profile, &'a str, globset::GlobMatcher)> = policy
+        .profiles
+        .iter()
+        .flat_map(|p| {
+            p.requirements
+                .cloudwatch
+                .iter()
+                .flat_map(|c| &c.log_group_patterns)
+                .filter_map(move |pattern| pattern.matcher().map(|m| (p, pattern.0.as_str(), m)))
+        })
+        .collect();
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let already: BTreeSet<&Destination> = judged.iter().map(|d| &d.destination).collect();
+    let mut selected = Vec::new();
+    for view in estate.regions() {
+        let region = view.data.region.as_str();
+        for group in view.log_groups.values() {
+            let destination = Destination::LogGroup {
+                account_id: view.account_id.to_string(),
+                region: region.to_string(),
+                name: group.log_group_name.clone(),
+            };
+            if already.contains(&destination) {
+                continue;
+            }
+            let chosen = patterns.iter().find(|(profile, _, matcher)| {
+                profile.selector.matches_place(view.account_id, region)
+                    && matcher.is_match(&group.log_group_name)
+            });
+            if let Some((profile, pattern, _)) = chosen {
+                selected.push(DestinationUse {
+                    destination,
+                    users: Vec::new(),
+                    profiles: vec![*profile],
+                    selected_by: Some(pattern.to_string()),
+                });
+            }
+        }
+    }
+    selected
 }
 
 /// Up to five items, then "and N more".

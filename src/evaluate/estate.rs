@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::snapshot::{
-    Bucket, CollectionError, DeliveryStream, FlowLog, LogGroup, NetworkInterface, RegionSnapshot,
-    Snapshot, Subnet,
+    Bucket, CollectionError, DeliveryStream, ENDPOINT_UNREACHABLE, FlowLog, LogGroup,
+    NetworkInterface, RegionSnapshot, Snapshot, Subnet, consistency,
 };
 
 /// One account's view of one region.
@@ -25,6 +25,8 @@ pub struct Estate<'a> {
     /// account id -> region -> view.
     regions: BTreeMap<&'a str, BTreeMap<&'a str, RegionView<'a>>>,
     buckets: BTreeMap<&'a str, &'a Bucket>,
+    /// The snapshot's collection errors and the gaps between its listings, sorted.
+    collection_errors: Vec<CollectionError>,
 }
 
 impl<'a> Estate<'a> {
@@ -91,11 +93,26 @@ impl<'a> Estate<'a> {
             .iter()
             .map(|b| (b.name.as_str(), b))
             .collect();
+        // The collector records listing gaps too; a snapshot from elsewhere may not.
+        let mut collection_errors = snapshot.collection_errors.clone();
+        for account in &snapshot.accounts {
+            for region in &account.regions {
+                collection_errors.extend(consistency::listing_gaps(&account.account_id, region));
+            }
+        }
+        collection_errors.sort();
+        collection_errors.dedup();
         Estate {
             snapshot,
             regions,
             buckets,
+            collection_errors,
         }
+    }
+
+    /// Every collection error, the listing gaps included, sorted.
+    pub fn collection_errors(&self) -> &[CollectionError] {
+        &self.collection_errors
     }
 
     /// Every account/region view, in account then region order.
@@ -118,27 +135,21 @@ impl<'a> Estate<'a> {
         region: &str,
         service: &str,
         operations: &[&str],
-    ) -> Vec<&'a CollectionError> {
-        self.snapshot
-            .collection_errors
+    ) -> Vec<&CollectionError> {
+        self.collection_errors
             .iter()
             .filter(|e| {
                 e.account_id == account_id
                     && e.region == region
-                    && e.service == service
-                    && operations.contains(&e.operation.as_str())
+                    && ((e.service == service && operations.contains(&e.operation.as_str()))
+                        || e.code == ENDPOINT_UNREACHABLE)
             })
             .collect()
     }
 
     /// The collection errors about one resource (a bucket, say).
-    pub fn failures_for_resource(
-        &self,
-        service: &str,
-        resource_id: &str,
-    ) -> Vec<&'a CollectionError> {
-        self.snapshot
-            .collection_errors
+    pub fn failures_for_resource(&self, service: &str, resource_id: &str) -> Vec<&CollectionError> {
+        self.collection_errors
             .iter()
             .filter(|e| e.service == service && e.resource_id.as_deref() == Some(resource_id))
             .collect()

@@ -464,6 +464,34 @@ pub struct CloudWatchRequirement {
     /// The group must be encrypted with a customer-managed KMS key.
     #[serde(default)]
     pub require_kms: bool,
+    /// Log groups whose names match one of these globs (`/aws/vpc/flow*`) hold flow-log
+    /// data and are judged for retention even when no flow log writes to them any more:
+    /// old data is kept as long as the group says, whoever wrote it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_group_patterns: Vec<LogGroupPattern>,
+}
+
+/// A glob over log group names, checked where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct LogGroupPattern(pub String);
+
+impl LogGroupPattern {
+    pub fn matcher(&self) -> Option<globset::GlobMatcher> {
+        globset::Glob::new(&self.0)
+            .ok()
+            .map(|g| g.compile_matcher())
+    }
+}
+
+impl<'de> Deserialize<'de> for LogGroupPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a log group name pattern such as /aws/vpc/flow*", |v| {
+            globset::Glob::new(v)
+                .map(|_| LogGroupPattern(v.to_string()))
+                .map_err(|e| format!("log group pattern `{v}`: {e}"))
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

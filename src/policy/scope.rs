@@ -14,15 +14,21 @@ impl Selector {
     /// Whether a VPC seen in `account_id`/`region` is selected. Every criterion given
     /// must hold.
     pub fn matches(&self, account_id: &str, region: &str, vpc: &Vpc) -> bool {
-        let account_ok =
-            self.accounts.is_empty() || self.accounts.iter().any(|a| a.0 == account_id);
-        let region_ok = self.regions.is_empty() || self.regions.iter().any(|r| r == region);
         let tags = tag_map(&vpc.tags);
         let tags_ok = self.vpc_tags.iter().all(|(key, accepted)| {
             tags.get(key.as_str())
                 .is_some_and(|value| accepted.iter().any(|a| a == value))
         });
-        account_ok && region_ok && tags_ok
+        self.matches_place(account_id, region) && tags_ok
+    }
+}
+
+impl Selector {
+    /// Whether a resource outside any VPC (a log group) in `account_id`/`region` is
+    /// selected: the account and region criteria must hold; VPC tags cannot apply.
+    pub fn matches_place(&self, account_id: &str, region: &str) -> bool {
+        (self.accounts.is_empty() || self.accounts.iter().any(|a| a.0 == account_id))
+            && (self.regions.is_empty() || self.regions.iter().any(|r| r == region))
     }
 }
 

@@ -16,7 +16,10 @@ pub static NEVER_EXPIRES: Rule = Rule {
     summary: "The flow-log group has no retention: its events never expire.",
     what: "Checks that every CloudWatch Logs group a judged flow log delivers to has \
            retentionInDays set, when the policy forbids never-expire \
-           (`cloudwatch.forbid_never_expire`, on by default).",
+           (`cloudwatch.forbid_never_expire`, on by default). Groups whose names match \
+           `cloudwatch.log_group_patterns` (for example `/aws/vpc/flow*`) are judged by \
+           this rule and CWL002-CWL003 too, even when no flow log writes to them any more: \
+           the flow-log data they hold is kept as long as they say.",
     why: "CloudWatch Logs is for immediate investigation. Keeping flow logs there forever \
           costs far more than S3 and keeps personal data (IP addresses) past any stated \
           purpose. A group the delivery role re-created after deletion also lands here.",
@@ -67,7 +70,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             continue; // DST002 or COL002 reports it.
         };
         let subject = destination_subject(ctx, usage);
-        let profiles = ctx.profiles_using(&usage.users);
+        let profiles = &usage.profiles;
         let retention = group.retention_in_days;
         let put = |days: u32| {
             format!(
@@ -79,10 +82,11 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             "logGroupName": name,
             "retentionInDays": retention,
             "dependents": ctx.dependents(&usage.users),
+            "selected_by_pattern": usage.selected_by,
         });
         let evidence = |extra: serde_json::Value| with_fields(&base, extra);
 
-        let never = judge_per_profile(&profiles, |p| {
+        let never = judge_per_profile(profiles, |p| {
             let req = p.requirements.cloudwatch.as_ref()?;
             if !req.forbid_never_expire {
                 return None;
@@ -108,7 +112,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             })
         });
 
-        let below = judge_per_profile(&profiles, |p| {
+        let below = judge_per_profile(profiles, |p| {
             let req = p.requirements.cloudwatch.as_ref()?;
             let min = req.retention_days.0.min?;
             let extra = json!({ "min": min });
@@ -133,7 +137,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             })
         });
 
-        let above = judge_per_profile(&profiles, |p| {
+        let above = judge_per_profile(profiles, |p| {
             let req = p.requirements.cloudwatch.as_ref()?;
             let max = req.retention_days.0.max?;
             let extra = json!({ "max": max });

@@ -11,7 +11,7 @@ use super::{Rule, Subject, Verdict};
 use crate::destination::Destination;
 use crate::evaluate::{Context, ScopedVpc};
 use crate::findings::{Category, Finding, Severity};
-use crate::snapshot::CollectionError;
+use crate::snapshot::{CollectionError, ENDPOINT_UNREACHABLE, consistency};
 
 pub static COLLECTION_FAILED: Rule = Rule {
     id: "COL001",
@@ -57,7 +57,10 @@ pub static COVERAGE_UNVERIFIABLE: Rule = Rule {
     default_severity: Severity::High,
     summary: "The VPC's subnets, ENIs or flow logs could not all be listed, so its coverage is unknown.",
     what: "Reports each judged VPC in an account and region where DescribeSubnets, \
-           DescribeNetworkInterfaces or DescribeFlowLogs failed.",
+           DescribeNetworkInterfaces or DescribeFlowLogs failed, where the region's \
+           endpoint did not answer, or where the listings disagree (an ENI in a subnet \
+           that DescribeSubnets did not list, a flow log on an ENI or subnet that no \
+           listing has): an answer was cut short, so what is listed cannot be trusted.",
     why: "Without the full list of flow logs and interfaces, a VPC could look uncovered \
           when it is covered, or covered when it is not.",
     fix: "Grant ec2:DescribeSubnets, ec2:DescribeNetworkInterfaces and \
@@ -86,6 +89,48 @@ fn iam_action<'a>(service: &str, operation: &'a str) -> &'a str {
     }
 }
 
+/// What to do about a group of failed calls, by what kind of failure they were.
+fn remediation(errors: &[&CollectionError], actions: &[String]) -> String {
+    let denied = errors.iter().any(|e| {
+        e.code.contains("AccessDenied") || e.code.contains("Unauthorized") || e.code == "Forbidden"
+    });
+    let garbled = errors.iter().any(|e| {
+        matches!(
+            e.code.as_str(),
+            consistency::INCOMPLETE_LISTING | "TruncatedResponse" | "UnparseableResponse"
+        )
+    });
+    let unreachable = errors.iter().any(|e| e.code == ENDPOINT_UNREACHABLE);
+    let mut steps = Vec::new();
+    if denied {
+        steps.push(format!(
+            "grant {} to the scanning identity",
+            actions.join(", ")
+        ));
+    }
+    if garbled {
+        steps.push(
+            "scan again: an answer was cut short or garbled on the way, or the resources changed between calls; \
+             if it persists, look for a proxy or gateway between flowaudit and AWS that alters responses"
+                .to_string(),
+        );
+    }
+    if unreachable {
+        steps.push(
+            "check that the region's endpoints can be reached from where flowaudit runs (network, proxy, VPC endpoints), then scan again"
+                .to_string(),
+        );
+    }
+    if steps.is_empty() {
+        steps.push(format!(
+            "retry, or raise --max-attempts or --operation-timeout if AWS throttled; \
+             if the calls were refused, grant {} to the scanning identity",
+            actions.join(", ")
+        ));
+    }
+    steps.join("; ")
+}
+
 fn errors_json(errors: &[&CollectionError]) -> serde_json::Value {
     json!(
         errors
@@ -100,7 +145,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // bucket are one problem to fix.
     let mut groups: BTreeMap<(&str, &str, &str, Option<&str>), Vec<&CollectionError>> =
         BTreeMap::new();
-    for e in &ctx.estate.snapshot.collection_errors {
+    for e in ctx.estate.collection_errors() {
         groups
             .entry((
                 &e.account_id,
@@ -138,10 +183,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     describe(&errors)
                 ),
                 json!({ "errors": errors_json(&errors) }),
-                format!(
-                    "grant {} to the scanning identity, or retry if throttled",
-                    actions.join(", ")
-                ),
+                remediation(&errors, &actions),
             ),
         ));
     }
@@ -163,7 +205,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 
     for usage in &ctx.destinations {
-        let profiles = ctx.profiles_using(&usage.users);
+        let profiles = &usage.profiles;
         let mut missing: Vec<String> = Vec::new();
         match exists(ctx, &usage.destination) {
             Lookup::Unknown(why) => missing.push(why),
@@ -182,11 +224,13 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     if b.lifecycle.is_none() && needs(&|_| true) {
                         unread.push("lifecycle");
                     }
+                    // S3L003 adds the noncurrent days of a versioned bucket to the lifetime.
                     if b.versioning.is_none()
                         && needs(&|s| {
-                            s.noncurrent_version_expiration
-                                .as_ref()
-                                .is_some_and(|n| n.required)
+                            s.expiration_days.max.is_some()
+                                || s.noncurrent_version_expiration
+                                    .as_ref()
+                                    .is_some_and(|n| n.required)
                         })
                     {
                         unread.push("versioning");

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{Rule, Subject, Verdict, collection};
 use crate::evaluate::{Context, ScopedVpc, short_list};
 use crate::findings::{Category, Finding, Severity};
-use crate::policy::{CoverageLevel, Profile};
+use crate::policy::{CoverageLevel, Profile, TrafficType};
 use crate::snapshot::{FlowLog, NetworkInterface, Subnet};
 
 pub static VPC_WITHOUT_FLOW_LOG: Rule = Rule {
@@ -67,34 +67,78 @@ pub static ENI_WITHOUT_FLOW_LOG: Rule = Rule {
           /vpc/flow-logs --deliver-logs-permission-arn arn:aws:iam::111122223333:role/flow-logs",
 };
 
-/// Why a flow log does not count toward coverage under a profile, if it does not.
-pub(crate) fn disqualification(flow_log: &FlowLog, profile: &Profile) -> Option<String> {
+/// Why a flow log does not record anything, whatever its traffic type, if it does not.
+fn inactive(flow_log: &FlowLog, profile: &Profile) -> Option<String> {
     let status = flow_log.flow_log_status.as_deref().unwrap_or("unknown");
     if status != "ACTIVE" {
         return Some(format!("FlowLogStatus is {status}, not ACTIVE"));
     }
-    if let Some(req) = &profile.requirements.flow_logs {
-        let traffic = flow_log.traffic_type.as_deref().unwrap_or("unknown");
-        if !req.traffic_types.is_empty() && !req.traffic_types.iter().any(|t| t.as_str() == traffic)
-        {
-            let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
-            return Some(format!(
-                "TrafficType {traffic} is not accepted (policy accepts {})",
-                accepted.join(", ")
-            ));
-        }
-        if req.require_delivery_success && flow_log.deliver_logs_status.as_deref() == Some("FAILED")
-        {
-            return Some(format!(
-                "delivery FAILED: {}",
-                flow_log
-                    .deliver_logs_error_message
-                    .as_deref()
-                    .unwrap_or("no error message")
-            ));
-        }
+    let require_delivery = profile
+        .requirements
+        .flow_logs
+        .as_ref()
+        .is_some_and(|r| r.require_delivery_success);
+    if require_delivery && flow_log.deliver_logs_status.as_deref() == Some("FAILED") {
+        return Some(format!(
+            "delivery FAILED: {}",
+            flow_log
+                .deliver_logs_error_message
+                .as_deref()
+                .unwrap_or("no error message")
+        ));
     }
     None
+}
+
+/// The log that completes `flow_log` to ALL traffic, where the policy accepts ALL but not
+/// the log's own type: a working REJECT log on the same resource for an ACCEPT log, or the
+/// other way round. Together the two record every accepted and every rejected flow, which
+/// is what ALL records, so each of them counts (a decision documented in FLS003).
+pub(crate) fn complement<'a>(
+    flow_log: &FlowLog,
+    siblings: &[&'a FlowLog],
+    profile: &Profile,
+) -> Option<&'a FlowLog> {
+    let accepted = &profile.requirements.flow_logs.as_ref()?.traffic_types;
+    if !accepted.contains(&TrafficType::All) {
+        return None;
+    }
+    let other = match flow_log.traffic_type.as_deref()? {
+        "ACCEPT" => "REJECT",
+        "REJECT" => "ACCEPT",
+        _ => return None,
+    };
+    siblings.iter().copied().find(|s| {
+        s.flow_log_id != flow_log.flow_log_id
+            && s.resource_id == flow_log.resource_id
+            && s.traffic_type.as_deref() == Some(other)
+            && inactive(s, profile).is_none()
+    })
+}
+
+/// Why a flow log does not count toward coverage under a profile, if it does not.
+/// `siblings` are the flow logs on the same resource (it may be among them).
+pub(crate) fn disqualification(
+    flow_log: &FlowLog,
+    siblings: &[&FlowLog],
+    profile: &Profile,
+) -> Option<String> {
+    if let Some(reason) = inactive(flow_log, profile) {
+        return Some(reason);
+    }
+    let req = profile.requirements.flow_logs.as_ref()?;
+    let traffic = flow_log.traffic_type.as_deref().unwrap_or("unknown");
+    if req.traffic_types.is_empty()
+        || req.traffic_types.iter().any(|t| t.as_str() == traffic)
+        || complement(flow_log, siblings, profile).is_some()
+    {
+        return None;
+    }
+    let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
+    Some(format!(
+        "TrafficType {traffic} is not accepted (policy accepts {})",
+        accepted.join(", ")
+    ))
 }
 
 /// What is left uncovered in a VPC at a coverage level, counting only logs that `counts`.
@@ -145,12 +189,16 @@ impl Gap<'_> {
     }
 }
 
+/// `counts` says whether a flow log counts, given the logs on the same resource.
 pub(crate) fn gap<'a>(
     vpc: &ScopedVpc<'a>,
     level: CoverageLevel,
-    counts: &dyn Fn(&FlowLog) -> bool,
+    counts: &dyn Fn(&FlowLog, &[&FlowLog]) -> bool,
 ) -> Gap<'a> {
-    let logged = |resource: &str| vpc.flow_logs_on(resource).iter().any(|fl| counts(fl));
+    let logged = |resource: &str| {
+        let logs = vpc.flow_logs_on(resource);
+        logs.iter().any(|fl| counts(fl, logs))
+    };
     let vpc_logged = logged(vpc.id());
     let subnet_logged = |subnet_id: &str| vpc_logged || logged(subnet_id);
     let enis = vpc.network_interfaces();
@@ -196,18 +244,12 @@ pub(crate) fn gap<'a>(
 
 /// Every flow log attached to the VPC or its parts, with whether it counts and why not.
 fn flow_log_evidence(vpc: &ScopedVpc, profile: &Profile) -> (Vec<Value>, Vec<Value>) {
-    let mut resources = vec![vpc.id()];
-    resources.extend(vpc.subnets().iter().map(|s| s.subnet_id.as_str()));
-    resources.extend(
-        vpc.network_interfaces()
-            .iter()
-            .map(|e| e.network_interface_id.as_str()),
-    );
     let mut qualifying = Vec::new();
     let mut not_counted = Vec::new();
-    for resource in resources {
-        for fl in vpc.flow_logs_on(resource) {
-            match disqualification(fl, profile) {
+    for resource in vpc.covering_resource_ids() {
+        let siblings = vpc.flow_logs_on(resource);
+        for fl in siblings {
+            match disqualification(fl, siblings, profile) {
                 None => qualifying.push(json!({
                     "FlowLogId": fl.flow_log_id,
                     "ResourceId": fl.resource_id,
@@ -253,8 +295,8 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             CoverageLevel::Subnet => &SUBNET_WITHOUT_FLOW_LOG,
             CoverageLevel::Eni => &ENI_WITHOUT_FLOW_LOG,
         };
-        let gap = gap(vpc, req.level, &|fl| {
-            disqualification(fl, profile).is_none()
+        let gap = gap(vpc, req.level, &|fl, siblings| {
+            disqualification(fl, siblings, profile).is_none()
         });
         let (qualifying, not_counted) = flow_log_evidence(vpc, profile);
         let mut evidence = gap.evidence();

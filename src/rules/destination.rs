@@ -10,7 +10,7 @@ use crate::destination::Destination;
 use crate::evaluate::{Context, DestinationUse, short_list};
 use crate::findings::{Category, Finding, Severity};
 use crate::policy::DestinationType;
-use crate::snapshot::{Bucket, CollectionError, DeliveryStream, LogGroup};
+use crate::snapshot::{Bucket, CollectionError, DeliveryStream, FlowLog, LogGroup};
 
 pub static TYPE_NOT_ALLOWED: Rule = Rule {
     id: "DST001",
@@ -210,15 +210,12 @@ pub(crate) fn exists(ctx: &Context, destination: &Destination) -> Lookup<'static
     }
 }
 
-/// The subject of a destination finding. Buckets are global; they are filed under the
-/// account and region of their first user unless their own are known.
+/// The subject of a destination finding. A log group or stream is filed under its own
+/// account and region. A bucket is global: it is filed under region `global` and its
+/// owner's account, or its first user's, so that a finding's identity never depends on
+/// whether an auxiliary call such as GetBucketLocation succeeded.
 pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subject {
-    let first = ctx.vpc_of(&ctx.flow_logs[usage.users[0]]);
-    let profiles: Vec<&str> = ctx
-        .profiles_using(&usage.users)
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
+    let profiles: Vec<&str> = usage.profiles.iter().map(|p| p.name.as_str()).collect();
     let (account_id, region) = match &usage.destination {
         Destination::LogGroup {
             account_id, region, ..
@@ -226,17 +223,19 @@ pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subj
         | Destination::DeliveryStream {
             account_id, region, ..
         } => (account_id.clone(), region.clone()),
-        Destination::Bucket { name } => {
-            let bucket = ctx.estate.bucket(name);
-            (
-                bucket
-                    .and_then(|b| b.owner_account_id.clone())
-                    .unwrap_or_else(|| first.account_id().to_string()),
-                bucket
-                    .and_then(|b| b.region.clone())
-                    .unwrap_or_else(|| "global".to_string()),
-            )
-        }
+        Destination::Bucket { name } => (
+            ctx.estate
+                .bucket(name)
+                .and_then(|b| b.owner_account_id.clone())
+                .or_else(|| {
+                    usage
+                        .users
+                        .first()
+                        .map(|&u| ctx.vpc_of(&ctx.flow_logs[u]).account_id().to_string())
+                })
+                .unwrap_or_default(),
+            "global".to_string(),
+        ),
     };
     Subject {
         resource_type: usage.destination.resource_type(),
@@ -298,8 +297,8 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         ));
     }
 
-    // DST002 and DST004, per destination.
-    for usage in &ctx.destinations {
+    // DST002 and DST004, per destination a judged flow log uses.
+    for usage in ctx.destinations.iter().filter(|u| !u.users.is_empty()) {
         let subject = destination_subject(ctx, usage);
         let dependents = ctx.dependents(&usage.users);
         let name = usage.destination.resource_id();
@@ -386,13 +385,17 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let mut missing = Vec::new();
         let mut per_type = serde_json::Map::new();
         for required in &req.required {
-            let gap = coverage::gap(vpc, cov.level, &|fl| {
-                disqualification(fl, profile).is_none()
-                    && fl
-                        .log_destination_type
-                        .as_deref()
-                        .and_then(DestinationType::from_api)
-                        == Some(*required)
+            let of_type = |fl: &FlowLog| {
+                fl.log_destination_type
+                    .as_deref()
+                    .and_then(DestinationType::from_api)
+                    == Some(*required)
+            };
+            let gap = coverage::gap(vpc, cov.level, &|fl, siblings| {
+                // An ACCEPT/REJECT pair counts only when both reach this type.
+                let same_type: Vec<&FlowLog> =
+                    siblings.iter().copied().filter(|s| of_type(s)).collect();
+                of_type(fl) && disqualification(fl, &same_type, profile).is_none()
             });
             per_type.insert(required.as_str().to_string(), gap.evidence());
             if !gap.is_covered() {

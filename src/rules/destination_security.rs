@@ -61,14 +61,14 @@ pub static LOG_GROUP_NOT_KMS: Rule = Rule {
 
 pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for usage in &ctx.destinations {
-        let profiles = ctx.profiles_using(&usage.users);
+        let profiles = &usage.profiles;
         match &usage.destination {
             Destination::Bucket { name } => {
                 let Lookup::Found(b) = bucket(ctx, name) else {
                     continue;
                 };
                 let subject = destination_subject(ctx, usage);
-                let encryption = judge_per_profile(&profiles, |p| {
+                let encryption = judge_per_profile(profiles, |p| {
                     let req = p.requirements.s3.as_ref()?;
                     if !req.require_encryption {
                         return None;
@@ -105,7 +105,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         )
                     })
                 });
-                let public = judge_per_profile(&profiles, |p| {
+                let public = judge_per_profile(profiles, |p| {
                     let req = p.requirements.s3.as_ref()?;
                     if !req.require_public_access_block {
                         return None;
@@ -142,7 +142,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 let Lookup::Found(group) = log_group(ctx, account_id, region, name) else {
                     continue;
                 };
-                let outcome = judge_per_profile(&profiles, |p| {
+                let outcome = judge_per_profile(profiles, |p| {
                     let req = p.requirements.cloudwatch.as_ref()?;
                     if !req.require_kms {
                         return None;

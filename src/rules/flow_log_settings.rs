@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Rule, Subject, Verdict};
+use super::{Rule, Subject, Verdict, coverage};
 use crate::evaluate::{Context, ScopedFlowLog};
 use crate::findings::{Category, Finding, Severity};
 use crate::policy::DEFAULT_LOG_FIELDS;
@@ -51,7 +51,13 @@ pub static TRAFFIC_TYPE: Rule = Rule {
     default_severity: Severity::Medium,
     summary: "The flow log captures a traffic type the policy does not accept.",
     what: "Checks the flow log's TrafficType (ACCEPT, REJECT or ALL) against the policy's \
-           `flow_logs.traffic_types`. A log with another type does not count toward coverage.",
+           `flow_logs.traffic_types`. A log with another type does not count toward coverage. \
+           One exception, decided on purpose: where the policy accepts ALL, an ACCEPT log \
+           and a REJECT log on the same resource, both ACTIVE (and delivering, when the \
+           policy requires it), together record every accepted and every rejected flow, \
+           which is what ALL records. Each of the pair passes and counts toward coverage; \
+           if either stops working, the other fails again. For `destinations.required`, \
+           both logs of the pair must reach that destination type.",
     why: "A REJECT-only log shows blocked attempts but not the connections that succeeded, \
           which are what an investigation of exfiltration or lateral movement needs.",
     fix: "The traffic type cannot be changed in place. Create a replacement, then delete \
@@ -184,10 +190,21 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
             let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
             let evidence = json!({ "TrafficType": traffic, "accepted": accepted });
+            let siblings = ctx.vpc_of(sfl).flow_logs_on(on);
+            let complement = coverage::complement(fl, siblings, profile);
             out.push(TRAFFIC_TYPE.finding(
                 &subject,
                 if accepted.contains(&traffic) {
                     Verdict::pass(format!("{id} captures {traffic} traffic"), evidence)
+                } else if let Some(other) = complement {
+                    Verdict::pass(
+                        format!(
+                            "{id} captures {traffic} traffic, and with {} ({}) on {on} records ALL traffic",
+                            other.flow_log_id,
+                            other.traffic_type.as_deref().unwrap_or("?")
+                        ),
+                        evidence,
+                    )
                 } else {
                     Verdict::fail(
                         format!(

@@ -25,8 +25,11 @@ pub static NO_EXPIRATION: Rule = Rule {
     what: "When the policy sets `s3.expiration_days.max`, checks that an Enabled lifecycle \
            rule whose filter matches every flow-log object under the prefix expires current \
            objects (by Days or Date). Disabled rules, rules for other prefixes, tag-filtered \
-           rules and rules that match only some objects (a longer prefix, a size filter) do \
-           not count.",
+           rules and rules that match only some objects (a longer prefix, a size filter that \
+           some flow-log objects miss) do not count. A size filter that every flow-log \
+           object meets (`ObjectSizeGreaterThan` below 20 bytes, the smallest gzip file, or \
+           `ObjectSizeLessThan` above 75 MB, the largest log file) applies to all of them. \
+           The message names each rule and why it does not apply.",
     why: "Flow logs contain IP-level records of who talked to whom. Keeping them forever \
           costs money every month and keeps personal data past its purpose. A rule that \
           looks right but filters on the wrong prefix or on tags is the common way this \
@@ -62,7 +65,12 @@ pub static ABOVE_MAXIMUM: Rule = Rule {
     category: Category::S3Lifecycle,
     default_severity: Severity::Medium,
     summary: "Flow-log objects are kept longer than the policy's maximum retention.",
-    what: "Checks the earliest applicable expiration against `s3.expiration_days.max`.",
+    what: "Checks how long flow-log data really lives against `s3.expiration_days.max`: \
+           the earliest applicable expiration, plus, on a bucket whose versioning is \
+           Enabled or Suspended, the days until the noncurrent version that expiration \
+           leaves behind is expired. A versioned bucket with no such expiration (or one \
+           with NewerNoncurrentVersions of 1 or more) keeps the data forever. When the \
+           versioning status could not be read, COL002 reports it instead.",
     why: "Retention beyond the stated period costs storage and keeps personal data longer \
           than the organisation has said it will.",
     fix: "Lower the expiration days of the rule that applies to AWSLogs/:\n  aws s3api \
@@ -78,7 +86,13 @@ pub static TRANSITION_MISSING: Rule = Rule {
     summary: "Flow-log objects are not moved to the required storage class in time.",
     what: "When the policy sets `s3.transition`, checks that a lifecycle rule applying to \
            every flow-log object under the prefix transitions them to one of the storage \
-           classes listed, within the number of days given.",
+           classes listed, within the number of days given. A transition on or after the \
+           day the objects expire never happens and does not count. Objects under 128 KB \
+           are not transitioned when the bucket's TransitionDefaultMinimumObjectSize is \
+           `all_storage_classes_128K` (AWS's default since September 2024, assumed when \
+           not recorded), or with `varies_by_storage_class` for classes other than \
+           GLACIER and DEEP_ARCHIVE, unless the rule has its own ObjectSizeGreaterThan; \
+           such a transition fails, because small flow-log objects are common.",
     why: "Flow logs are rarely read after the first weeks. Keeping months of them in S3 \
           Standard costs several times what an archive class does.",
     fix: "Add a transition to the rule that applies:\n  \
@@ -95,7 +109,10 @@ pub static NONCURRENT_VERSIONS_KEPT: Rule = Rule {
     summary: "On a versioned bucket, expired flow-log objects live on as noncurrent versions.",
     what: "When the policy sets `s3.noncurrent_version_expiration`, checks that a bucket \
            whose versioning is Enabled or Suspended has a rule applying to the flow-log \
-           prefix with NoncurrentVersionExpiration, within `max_days` if given.",
+           prefix with NoncurrentVersionExpiration, within `max_days` if given. A rule \
+           with NewerNoncurrentVersions of 1 or more does not count: S3 keeps that many \
+           newer noncurrent versions before expiring one, and a flow-log key is written \
+           once, so it never has more than one noncurrent version to expire.",
     why: "On a versioned bucket, expiring an object only adds a delete marker; the data \
           stays as a noncurrent version, billed and readable, forever. The retention the \
           current-object rule promises is then not the retention that happens.",
@@ -145,6 +162,12 @@ fn subtrees(ctx: &Context) -> Vec<Subtree> {
     map.into_values().collect()
 }
 
+/// How long flow-log data lives, all versions counted, and the words for it.
+enum Lifetime {
+    Days(i64, String),
+    Forever(String),
+}
+
 fn put_lifecycle(bucket: &str) -> String {
     format!(
         "aws s3api put-bucket-lifecycle-configuration --bucket {bucket} --lifecycle-configuration file://lifecycle.json"
@@ -172,8 +195,15 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let Some(lifecycle_config) = &b.lifecycle else {
             continue;
         }; // COL002 reports it.
-        let effective = lifecycle::effective(&lifecycle_config.rules, &tree.key_prefix, ctx.today);
-        let profiles = ctx.profiles_using(&tree.users);
+        let effective = lifecycle::effective(
+            &lifecycle_config.rules,
+            lifecycle_config
+                .transition_default_minimum_object_size
+                .as_deref(),
+            &tree.key_prefix,
+            ctx.today,
+        );
+        let profiles = &ctx.profiles_using(&tree.users);
         let path = format!("{}/{}", tree.bucket, tree.key_prefix);
         let subject = Subject {
             resource_type: "s3-prefix",
@@ -208,12 +238,15 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         };
         let objects = format!("flow-log objects under s3://{path}");
 
-        let never = judge_per_profile(&profiles, |p| {
+        let never = judge_per_profile(profiles, |p| {
             let max = p.requirements.s3.as_ref()?.expiration_days.max?;
             let extra = json!({ "max": max });
             Some(match &effective.expiration {
                 None => Verdict::fail(
-                    format!("{objects} never expire{partial_note}"),
+                    format!(
+                        "{objects} never expire: {}",
+                        effective.why_no_expiration(&lifecycle_config.rules)
+                    ),
                     evidence(extra),
                     put_lifecycle(&tree.bucket),
                 ),
@@ -224,7 +257,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             })
         });
 
-        let below = judge_per_profile(&profiles, |p| {
+        let below = judge_per_profile(profiles, |p| {
             let min = p.requirements.s3.as_ref()?.expiration_days.min?;
             let extra = json!({ "min": min });
             Some(match &effective.expiration {
@@ -243,28 +276,56 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             })
         });
 
-        let above = judge_per_profile(&profiles, |p| {
+        // How long the data really lives: on a versioned bucket, expiring an object leaves
+        // a noncurrent version that lives until its own expiration, if any.
+        let lifetime = |a: &lifecycle::Action| -> Option<Lifetime> {
+            let versioning = b.versioning.as_ref()?; // COL002 reports it.
+            Some(if !versioning.keeps_noncurrent_versions() {
+                Lifetime::Days(a.days, expiration_text(&effective))
+            } else {
+                match &effective.noncurrent_expiration {
+                    Some(n) => Lifetime::Days(
+                        a.days + n.days,
+                        format!(
+                            "{}, and their noncurrent versions {} days later (rule {}; the bucket is versioned)",
+                            expiration_text(&effective),
+                            n.days,
+                            n.rule
+                        ),
+                    ),
+                    None => Lifetime::Forever(format!(
+                        "{}, but the bucket is versioned and no rule expires their noncurrent versions, so the data is kept forever",
+                        expiration_text(&effective)
+                    )),
+                }
+            })
+        };
+
+        let above = judge_per_profile(profiles, |p| {
             let max = p.requirements.s3.as_ref()?.expiration_days.max?;
             let a = effective.expiration.as_ref()?; // S3L001 reports "never".
             let extra = json!({ "max": max });
-            Some(if a.days > i64::from(max) {
-                Verdict::fail(
+            Some(match lifetime(a)? {
+                Lifetime::Days(days, text) if days > i64::from(max) => Verdict::fail(
                     format!(
-                        "{objects} {}; the policy allows at most {max} days",
-                        expiration_text(&effective)
+                        "{objects} {text}: {days} days in all; the policy allows at most {max} days"
                     ),
                     evidence(extra),
                     put_lifecycle(&tree.bucket),
-                )
-            } else {
-                Verdict::pass(
-                    format!("{objects} {} (max {max})", expiration_text(&effective)),
+                ),
+                Lifetime::Days(days, text) => Verdict::pass(
+                    format!("{objects} {text}: {days} days in all (max {max})"),
                     evidence(extra),
-                )
+                ),
+                Lifetime::Forever(text) => Verdict::fail(
+                    format!("{objects} {text}; the policy allows at most {max} days"),
+                    evidence(extra),
+                    put_lifecycle(&tree.bucket),
+                ),
             })
         });
 
-        let transition = judge_per_profile(&profiles, |p| {
+        let transition = judge_per_profile(profiles, |p| {
             let req = p.requirements.s3.as_ref()?.transition.as_ref()?;
             let extra = json!({ "required_transition": req });
             let good = effective.transitions.iter().find(|t| {
@@ -274,6 +335,28 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         .is_some_and(|c| req.storage_classes.contains(c))
             });
             Some(match good {
+                Some(t) if t.min_object_bytes.is_some() => Verdict::fail(
+                    format!(
+                        "{objects} move to {} after {} days (rule {}), but objects under {} KB never move \
+                         (TransitionDefaultMinimumObjectSize {}), and quiet VPCs write such small flow-log objects",
+                        t.storage_class.as_deref().unwrap_or("?"),
+                        t.days,
+                        t.rule,
+                        t.min_object_bytes.unwrap_or_default() / 1024,
+                        lifecycle_config
+                            .transition_default_minimum_object_size
+                            .as_deref()
+                            .unwrap_or(
+                                "not recorded; AWS's default all_storage_classes_128K assumed"
+                            )
+                    ),
+                    evidence(extra),
+                    format!(
+                        "add \"ObjectSizeGreaterThan\": 0 to the filter of rule {}, or transition to GLACIER or DEEP_ARCHIVE with TransitionDefaultMinimumObjectSize varies_by_storage_class: {}",
+                        t.rule,
+                        put_lifecycle(&tree.bucket)
+                    ),
+                ),
                 Some(t) => Verdict::pass(
                     format!(
                         "{objects} move to {} after {} days (rule {})",
@@ -295,7 +378,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             })
         });
 
-        let noncurrent = judge_per_profile(&profiles, |p| {
+        let noncurrent = judge_per_profile(profiles, |p| {
             let req = p
                 .requirements
                 .s3
@@ -317,8 +400,14 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 match (&effective.noncurrent_expiration, req.max_days) {
                     (None, _) => Verdict::fail(
                         format!(
-                            "bucket {} is versioned ({status}) and no rule for {} expires noncurrent versions, so expired flow logs are kept forever",
-                            tree.bucket, tree.key_prefix
+                            "bucket {} is versioned ({status}) and no rule for {} expires noncurrent versions, so expired flow logs are kept forever{}",
+                            tree.bucket,
+                            tree.key_prefix,
+                            if effective.ineffective.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", effective.ineffective.join("; "))
+                            }
                         ),
                         evidence(extra),
                         put_lifecycle(&tree.bucket),

@@ -36,7 +36,7 @@ struct VersionProbe {
     schema_version: u32,
 }
 
-fn supported_schema_version<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+pub(super) fn supported_schema_version<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     struct VersionVisitor;
     impl Visitor<'_> for VersionVisitor {
         type Value = u32;
@@ -74,8 +74,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Snapshot, SnapshotError> {
             message: describe_json_error(e.classify(), message),
         }
     };
-    serde_json::from_str::<VersionProbe>(text).map_err(to_error)?;
-    serde_json::from_str::<Snapshot>(text).map_err(to_error)
+    // One pass when the file is good; the version is probed only to explain a failure, so
+    // that a file of another version gets that message instead of whatever field it lacks.
+    serde_json::from_str::<Snapshot>(text).map_err(|e| {
+        match serde_json::from_str::<VersionProbe>(text) {
+            Err(version) if version.classify() == serde_json::error::Category::Data => {
+                to_error(version)
+            }
+            _ => to_error(e),
+        }
+    })
 }
 
 fn describe_json_error(category: serde_json::error::Category, message: String) -> String {
@@ -93,9 +101,49 @@ pub fn load(path: &Path) -> Result<(Snapshot, Vec<u8>), SnapshotError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let text = String::from_utf8_lossy(&bytes);
-    let snapshot = parse(&text, path)?;
+    let text = utf8(&bytes, path)?;
+    let snapshot = parse(text, path)?;
     Ok((snapshot, bytes))
+}
+
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// The file as UTF-8 text, or an error that names the offending byte's offset and place.
+fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, SnapshotError> {
+    let error = |offset: usize, message: String| {
+        let before = &bytes[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = offset
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        SnapshotError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    if bytes.starts_with(BYTE_ORDER_MARK) {
+        return Err(error(
+            0,
+            "the file starts with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow; \
+             save it as UTF-8 without a BOM"
+                .to_string(),
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        error(
+            offset,
+            format!(
+                "the file is not UTF-8 text: invalid byte 0x{:02X} at byte offset {offset}",
+                bytes[offset]
+            ),
+        )
+    })
 }
 
 /// Pretty JSON with a trailing newline; the model's field order makes it deterministic.

@@ -1,7 +1,10 @@
 //! The snapshot model and its file format.
 
+mod checked;
+pub mod consistency;
 mod file;
 mod model;
 
+pub use checked::parse_lifecycle_date;
 pub use file::{SnapshotError, load, parse, to_json};
 pub use model::*;

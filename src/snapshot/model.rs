@@ -13,12 +13,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::checked;
+
 /// The snapshot format this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
+    #[serde(deserialize_with = "super::file::supported_schema_version")]
     pub schema_version: u32,
     pub tool: ToolInfo,
     /// RFC 3339 time at which collection started.
@@ -312,6 +315,7 @@ pub struct LogGroup {
     #[serde(
         rename = "retentionInDays",
         default,
+        deserialize_with = "checked::retention_days",
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_in_days: Option<i32>,
@@ -435,6 +439,15 @@ impl BucketVersioning {
 pub struct BucketLifecycle {
     #[serde(rename = "Rules", default)]
     pub rules: Vec<LifecycleRule>,
+    /// `all_storage_classes_128K` or `varies_by_storage_class`. Absent when it was not
+    /// recorded; AWS's default since September 2024, `all_storage_classes_128K`, is then
+    /// assumed, because that is the one that can keep objects from moving.
+    #[serde(
+        rename = "TransitionDefaultMinimumObjectSize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transition_default_minimum_object_size: Option<String>,
 }
 
 /// One lifecycle rule in the shape GetBucketLifecycleConfiguration returns it.
@@ -514,10 +527,20 @@ pub struct LifecycleFilterAnd {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleExpiration {
-    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Days",
+        default,
+        deserialize_with = "checked::positive_days",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub days: Option<i32>,
     /// ISO 8601 date (YYYY-MM-DD, optionally with a midnight UTC time).
-    #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Date",
+        default,
+        deserialize_with = "checked::lifecycle_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<String>,
     #[serde(
         rename = "ExpiredObjectDeleteMarker",
@@ -530,9 +553,20 @@ pub struct LifecycleExpiration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Transition {
-    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    /// 0 is valid here: it moves objects on the day they are written.
+    #[serde(
+        rename = "Days",
+        default,
+        deserialize_with = "checked::non_negative_days",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub days: Option<i32>,
-    #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Date",
+        default,
+        deserialize_with = "checked::lifecycle_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<String>,
     #[serde(rename = "StorageClass")]
     pub storage_class: String,
@@ -544,12 +578,15 @@ pub struct NoncurrentVersionExpiration {
     #[serde(
         rename = "NoncurrentDays",
         default,
+        deserialize_with = "checked::positive_days",
         skip_serializing_if = "Option::is_none"
     )]
     pub noncurrent_days: Option<i32>,
+    /// How many newer noncurrent versions S3 keeps before expiring one (1 to 100).
     #[serde(
         rename = "NewerNoncurrentVersions",
         default,
+        deserialize_with = "checked::newer_noncurrent_versions",
         skip_serializing_if = "Option::is_none"
     )]
     pub newer_noncurrent_versions: Option<i32>,
@@ -617,6 +654,11 @@ impl PublicAccessBlock {
         .collect()
     }
 }
+
+/// The code of a collection error that stands for a whole account and region: its
+/// endpoint did not answer, so nothing else was asked there. Every listing of that region
+/// is unknown.
+pub const ENDPOINT_UNREACHABLE: &str = "EndpointUnreachable";
 
 /// A call that failed during collection. Each one becomes an `error` finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
