@@ -131,7 +131,11 @@ struct LiveArgs {
     /// Attempts per AWS call, the first included; throttling is retried with backoff.
     #[arg(long, default_value_t = 5)]
     max_attempts: u32,
-    #[arg(long, value_enum, default_value_t = RetryModeArg::Adaptive)]
+    /// How throttled calls are retried. `standard` (exponential backoff with jitter) is
+    /// the default: measured with 20% of calls throttled, it finished a scan about 20
+    /// times sooner than `adaptive`, whose client-side rate limiter can wait about 20 s
+    /// before a retry (see docs/benchmarks.md).
+    #[arg(long, value_enum, default_value_t = RetryModeArg::Standard)]
     retry_mode: RetryModeArg,
     /// Seconds one AWS call may take, retries included.
     #[arg(long, default_value_t = 60)]
@@ -302,11 +306,11 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     for file in files {
         match policy::load(file) {
             Ok((p, _)) => println!(
-                "{}: ok (policy `{}`, {} profiles, {} waivers)",
+                "{}: ok (policy `{}`, {}, {})",
                 file.display(),
                 p.name,
-                p.profiles.len(),
-                p.waivers.len()
+                profiles_text(&p),
+                plural(p.waivers.len(), "waiver")
             ),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -319,6 +323,21 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     } else {
         exit::BAD_INPUT
     }))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// "2 profiles and a default", "a default only", "1 profile".
+fn profiles_text(p: &policy::Policy) -> String {
+    let has_default = p.profiles.last().is_some_and(|d| d.name == "default");
+    let named = p.profiles.len() - usize::from(has_default);
+    match (named, has_default) {
+        (0, true) => "a default only".to_string(),
+        (n, true) => format!("{} and a default", plural(n, "profile")),
+        (n, false) => plural(n, "profile"),
+    }
 }
 
 /// Logs go to standard error, only with -v, and in colour only on a terminal without NO_COLOR.
@@ -356,7 +375,7 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, Vec<u8>)> {
         let clients: std::sync::Arc<dyn ClientSource> =
             std::sync::Arc::new(SdkClients::load(&options).await);
         let regions = collect::regions(clients.as_ref(), &live.regions, live.all_regions).await?;
-        let account = collect::account_id(clients.as_ref(), &regions[0]).await?;
+        let account = collect::account_id(clients.as_ref(), &regions).await?;
         tracing::info!(account = %account, regions = ?regions, "collecting");
         let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let progress = std::sync::Arc::new(Bar::new());
@@ -405,6 +424,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     for spec in &args.outputs {
         let format = match spec.format.or(args.format) {
             Some(f) => f,
+            None if spec.path == Path::new("-") => Format::Table,
             None => format_from_extension(&spec.path)?,
         };
         files.push((spec.path.clone(), render(format, &report, false)?));
@@ -483,10 +503,15 @@ fn exit_code(report: &Report, fail_on: Severity) -> u8 {
     }
 }
 
-/// Writes to a temporary file beside the target and renames it, so a failed run never
-/// leaves a half-written report.
+/// Writes a report or snapshot to `path`, or to standard output for `None` or `-`.
+///
+/// A regular file (or one that does not exist yet) is written to a temporary file beside
+/// it and renamed into place, so a failed run never leaves a half-written report. A
+/// symlink is followed and its target written, never replaced. A character device or a
+/// FIFO (`/dev/null`, `/dev/stdout`, a pipe) is written directly: renaming over it would
+/// replace the device with a regular file.
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
-    let Some(path) = path else {
+    let Some(path) = path.filter(|p| *p != Path::new("-")) else {
         let mut stdout = std::io::stdout().lock();
         return match stdout
             .write_all(text.as_bytes())
@@ -497,6 +522,49 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             other => other.context("cannot write to standard output"),
         };
     };
+    let target = follow_symlinks(path)?;
+    match std::fs::metadata(&target) {
+        Ok(meta) if meta.is_dir() => bail!("cannot write {}: it is a directory", path.display()),
+        Ok(meta) if !meta.is_file() => {
+            let mut special = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            match special.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.with_context(|| format!("cannot write {}", path.display())),
+            }
+        }
+        _ => write_atomically(&target, text)
+            .with_context(|| format!("cannot write {}", path.display())),
+    }
+}
+
+/// The file a path names once every symlink on it is followed. A link whose target does
+/// not exist yet resolves to that target, so the report is created where the link points.
+fn follow_symlinks(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    // The same bound the kernel uses (ELOOP), so a cycle ends with an error.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)
+                    .with_context(|| format!("cannot read symlink {}", current.display()))?;
+                current = match current.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    bail!(
+        "cannot write {}: too many levels of symlinks",
+        path.display()
+    )
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -508,12 +576,8 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

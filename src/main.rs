@@ -9,7 +9,15 @@ fn main() -> ExitCode {
         Err(e) => {
             // One paragraph: the whole context chain on one line, no backtrace.
             eprintln!("error: {e:#}");
-            ExitCode::from(cli::exit::BAD_INPUT)
+            // Exit 2 is for bad input only; an account that could not be seen is exit 3.
+            let unseen = e
+                .downcast_ref::<flowaudit::collect::CollectError>()
+                .is_some_and(flowaudit::collect::CollectError::is_unseen);
+            ExitCode::from(if unseen {
+                cli::exit::INCOMPLETE
+            } else {
+                cli::exit::BAD_INPUT
+            })
         }
     }
 }

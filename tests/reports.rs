@@ -479,3 +479,66 @@ fn value_built_formats_have_canonical_key_order() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_or_fifo_writes_through_and_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt;
+    // As root (CI containers often are), a rename over /dev/null would replace the device.
+    let run = scan_demo(&["-o", "json:/dev/null"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let null = std::fs::metadata("/dev/null").expect("/dev/null exists");
+    assert!(null.file_type().is_char_device(), "/dev/null was replaced");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("report.pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("fifo readable"))
+    };
+    let run = scan_demo(&["-o", &format!("json:{}", fifo.display())]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let text = reader.join().expect("reader finished");
+    let report: Value = serde_json::from_str(&text).expect("the FIFO carried the JSON report");
+    assert_eq!(report["summary"]["waived"], 1);
+    let meta = std::fs::symlink_metadata(&fifo).expect("fifo still there");
+    assert!(meta.file_type().is_fifo(), "the FIFO was replaced");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("reports")).expect("dir");
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("reports/2026-11-23.json", &link).expect("symlink");
+    for _ in 0..2 {
+        // First through a dangling link (the target is created), then over the target.
+        let run = scan_demo(&["-o", &format!("json:{}", link.display())]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let meta = std::fs::symlink_metadata(&link).expect("link still there");
+        assert!(
+            meta.file_type().is_symlink(),
+            "the symlink was replaced by a file"
+        );
+        let target = dir.path().join("reports/2026-11-23.json");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&target).expect("target written"))
+                .expect("the target holds the report");
+        assert_eq!(report["summary"]["waived"], 1);
+    }
+}
+
+#[test]
+fn a_dash_writes_to_standard_output() {
+    let run = scan_demo(&["-o", "json:-"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["summary"]["waived"], 1);
+}

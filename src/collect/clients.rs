@@ -7,6 +7,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use super::attempts::{AttemptLog, CompleteXml, IncompleteIsTransient};
+
 /// The clients for one region.
 pub struct RegionClients {
     pub ec2: aws_sdk_ec2::Client,
@@ -75,6 +77,9 @@ impl SdkClients {
     }
 }
 
+// Every client logs its attempts (AttemptLog); the XML services (EC2, S3, STS) also
+// refuse incomplete documents and retry them (CompleteXml, IncompleteIsTransient). JSON
+// services need no such check: their decoder already fails on a cut document.
 impl ClientSource for SdkClients {
     fn region(&self, region: &str) -> RegionClients {
         let region = Region::new(region.to_string());
@@ -82,16 +87,21 @@ impl ClientSource for SdkClients {
             ec2: aws_sdk_ec2::Client::from_conf(
                 aws_sdk_ec2::config::Builder::from(&self.config)
                     .region(region.clone())
+                    .interceptor(AttemptLog)
+                    .interceptor(CompleteXml)
+                    .retry_classifier(IncompleteIsTransient)
                     .build(),
             ),
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(
                 aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
                     .region(region.clone())
+                    .interceptor(AttemptLog)
                     .build(),
             ),
             firehose: aws_sdk_firehose::Client::from_conf(
                 aws_sdk_firehose::config::Builder::from(&self.config)
                     .region(region)
+                    .interceptor(AttemptLog)
                     .build(),
             ),
         }
@@ -104,6 +114,9 @@ impl ClientSource for SdkClients {
             aws_sdk_s3::config::Builder::from(&self.config)
                 .region(Region::new(region.to_string()))
                 .force_path_style(path_style)
+                .interceptor(AttemptLog)
+                .interceptor(CompleteXml)
+                .retry_classifier(IncompleteIsTransient)
                 .build(),
         )
     }
@@ -112,6 +125,9 @@ impl ClientSource for SdkClients {
         aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(&self.config)
                 .region(Region::new(region.to_string()))
+                .interceptor(AttemptLog)
+                .interceptor(CompleteXml)
+                .retry_classifier(IncompleteIsTransient)
                 .build(),
         )
     }

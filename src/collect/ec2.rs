@@ -93,16 +93,23 @@ pub fn flow_log(f: &ec2::FlowLog) -> FlowLog {
 }
 
 /// Drains a paginator into `out`, one request per page. A failed page is recorded and ends
-/// that list; evaluation then treats the list as unknown, never as empty.
+/// that list; evaluation then treats the list as unknown, never as empty. A page that
+/// could not reach the endpoint at all marks the region unreachable (see `RegionOutcome`).
 macro_rules! list_pages {
     ($out:expr, $call:expr, $request:expr, |$page:ident| $take:expr) => {{
         let mut pages = $request.into_paginator().send();
-        while let Some(page) = pages.next().await {
+        loop {
+            let (page, attempts) = $crate::collect::attempts::observed(pages.next()).await;
+            let Some(page) = page else { break };
             $out.requests += 1;
             match page {
                 Ok($page) => $take,
                 Err(e) => {
-                    $out.errors.push($call.failed(&e));
+                    let mut error = $call.failed(&e, &attempts);
+                    if $crate::collect::errors::unreachable(&e) {
+                        $out.mark_unreachable(&mut error);
+                    }
+                    $out.errors.push(error);
                     break;
                 }
             }
@@ -131,12 +138,18 @@ pub async fn collect(
         client.describe_vpcs().max_results(1000),
         |page| { out.data.vpcs.extend(page.vpcs().iter().map(vpc)) }
     );
+    if out.unreachable {
+        return;
+    }
     list_pages!(
         out,
         call("DescribeSubnets"),
         client.describe_subnets().max_results(1000),
         |page| { out.data.subnets.extend(page.subnets().iter().map(subnet)) }
     );
+    if out.unreachable {
+        return;
+    }
     list_pages!(
         out,
         call("DescribeNetworkInterfaces"),
@@ -146,6 +159,9 @@ pub async fn collect(
             .network_interfaces
             .extend(page.network_interfaces().iter().map(network_interface))
     );
+    if out.unreachable {
+        return;
+    }
     list_pages!(
         out,
         call("DescribeFlowLogs"),
@@ -160,8 +176,9 @@ pub async fn collect(
 
 /// The regions enabled for the account (DescribeRegions without AllRegions).
 pub async fn enabled_regions(client: &aws_sdk_ec2::Client) -> Result<Vec<String>, String> {
-    let out = client.describe_regions().send().await.map_err(|e| {
-        let (code, message) = super::errors::describe(&e);
+    let (answer, attempts) = super::attempts::observed(client.describe_regions().send()).await;
+    let out = answer.map_err(|e| {
+        let (code, message) = super::errors::describe(&e, &attempts);
         format!("DescribeRegions failed: {code}: {message}")
     })?;
     let mut regions: Vec<String> = out

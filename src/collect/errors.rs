@@ -3,34 +3,60 @@
 
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
+use super::attempts::{self, Attempts};
 use crate::snapshot::CollectionError;
 
-/// The code and message of a failed call.
-pub fn describe<E, R>(err: &SdkError<E, R>) -> (String, String)
+/// The code and message of a failed call. `attempts` is what its attempts were; when the
+/// operation timeout ended the call, the last failed attempt's cause is the code.
+pub fn describe<E, R>(err: &SdkError<E, R>, attempts: &Attempts) -> (String, String)
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
+    if let Some(bad) = attempts::bad_answer(err) {
+        return (bad.code().to_string(), bad.to_string());
+    }
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            (
-                e.code().unwrap_or("Unknown").to_string(),
-                e.message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| DisplayErrorContext(e).to_string()),
-            )
+            match e.code() {
+                Some(code) => (
+                    code.to_string(),
+                    e.message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| DisplayErrorContext(e).to_string()),
+                ),
+                // An error status whose body names no code: not an answer AWS would give.
+                None => (
+                    "UnparseableResponse".to_string(),
+                    format!(
+                        "the error answer could not be parsed: {}",
+                        DisplayErrorContext(e)
+                    ),
+                ),
+            }
         }
-        SdkError::TimeoutError(_) => (
-            "TimeoutError".to_string(),
-            "the call did not complete within the operation timeout".to_string(),
-        ),
+        SdkError::TimeoutError(_) => {
+            let waited = format!(
+                "the call did not complete within the operation timeout ({} attempt{} made)",
+                attempts.count,
+                if attempts.count == 1 { "" } else { "s" }
+            );
+            match &attempts.last_failure {
+                Some((code, message)) => (
+                    code.clone(),
+                    format!("{waited}; the last failed attempt: {code}: {message}"),
+                ),
+                None => ("TimeoutError".to_string(), waited),
+            }
+        }
         SdkError::DispatchFailure(_) => (
             "DispatchFailure".to_string(),
             DisplayErrorContext(err).to_string(),
         ),
+        // The body arrived but could not be read as the operation's answer.
         SdkError::ResponseError(_) => (
-            "ResponseError".to_string(),
+            "UnparseableResponse".to_string(),
             DisplayErrorContext(err).to_string(),
         ),
         SdkError::ConstructionFailure(_) => (
@@ -38,6 +64,15 @@ where
             DisplayErrorContext(err).to_string(),
         ),
         _ => ("Unknown".to_string(), DisplayErrorContext(err).to_string()),
+    }
+}
+
+/// Whether a call failed because the endpoint could not be reached at all: no connection,
+/// or a connection that broke or timed out before any answer.
+pub fn unreachable<E, R>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout(),
+        _ => false,
     }
 }
 
@@ -59,12 +94,12 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    pub fn failed<E, R>(&self, err: &SdkError<E, R>) -> CollectionError
+    pub fn failed<E, R>(&self, err: &SdkError<E, R>, attempts: &Attempts) -> CollectionError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
-        let (code, message) = describe(err);
+        let (code, message) = describe(err, attempts);
         tracing::warn!(
             account = self.account_id,
             region = self.region,

@@ -1,6 +1,7 @@
 //! Firehose: only the delivery streams that flow logs of this region deliver to.
 
 use super::RegionOutcome;
+use super::attempts::observed;
 use super::errors::{self, Call};
 use crate::snapshot::{DeliveryStream, DeliveryStreamDestination};
 
@@ -41,12 +42,14 @@ pub async fn collect(
 ) {
     for name in names {
         out.requests += 1;
-        match client
-            .describe_delivery_stream()
-            .delivery_stream_name(name)
-            .send()
-            .await
-        {
+        let (answer, attempts) = observed(
+            client
+                .describe_delivery_stream()
+                .delivery_stream_name(name)
+                .send(),
+        )
+        .await;
+        match answer {
             Ok(resp) => {
                 if let Some(d) = resp.delivery_stream_description() {
                     out.data.delivery_streams.push(DeliveryStream {
@@ -69,7 +72,7 @@ pub async fn collect(
                     operation: "DescribeDeliveryStream",
                     resource_id: Some(name),
                 }
-                .failed(&e),
+                .failed(&e, &attempts),
             ),
         }
     }

@@ -5,6 +5,7 @@
 //! is fetched per VPC, subnet or ENI. Every failed call is recorded in the snapshot's
 //! `collection_errors`; the evaluation turns each into an `error` finding.
 
+mod attempts;
 pub mod clients;
 mod ec2;
 mod errors;
@@ -22,8 +23,8 @@ pub use clients::{ClientSource, RegionClients, RetryMode, SdkClients, SdkOptions
 
 use crate::destination::{self, Destination};
 use crate::snapshot::{
-    AccountSnapshot, CollectionError, CollectionScope, RegionSnapshot, SCHEMA_VERSION, Snapshot,
-    ToolInfo,
+    AccountSnapshot, CollectionError, CollectionScope, ENDPOINT_UNREACHABLE, RegionSnapshot,
+    SCHEMA_VERSION, Snapshot, ToolInfo, consistency,
 };
 
 /// Failures that stop a collection before it starts.
@@ -38,10 +39,23 @@ pub enum CollectError {
         "no region to scan: pass --region REGION (repeatable) or --all-regions, or set AWS_REGION or a region in your profile"
     )]
     NoRegion,
-    #[error("cannot identify the account: sts:GetCallerIdentity failed: {code}: {message}")]
-    Identity { code: String, message: String },
-    #[error("cannot list the account's regions: {0}")]
+    #[error(
+        "cannot identify the account, so nothing was scanned: sts:GetCallerIdentity failed in every region tried ({tried}): {failures}"
+    )]
+    Identity { tried: String, failures: String },
+    #[error("cannot list the account's regions, so nothing was scanned: {0}")]
     Regions(String),
+}
+
+impl CollectError {
+    /// Whether the failure means AWS could not be seen (exit 3), rather than that the
+    /// input or configuration is wrong (exit 2).
+    pub fn is_unseen(&self) -> bool {
+        matches!(
+            self,
+            CollectError::Identity { .. } | CollectError::Regions(_)
+        )
+    }
 }
 
 /// Reports collection progress, for a progress bar.
@@ -63,6 +77,22 @@ pub struct RegionOutcome {
     pub errors: Vec<CollectionError>,
     /// Calls made (pages included, retries not).
     pub requests: usize,
+    /// The region's endpoint could not be reached: no further call is made there, since
+    /// each would only wait through its own retries to fail the same way.
+    pub unreachable: bool,
+}
+
+impl RegionOutcome {
+    /// Marks the region unreachable, recording `error` as the one error that stands for
+    /// every call of the region (see `snapshot::ENDPOINT_UNREACHABLE`).
+    fn mark_unreachable(&mut self, error: &mut CollectionError) {
+        self.unreachable = true;
+        error.message = format!(
+            "{} failed ({}: {}); the region's endpoint did not answer, so no other call was made in {}",
+            error.operation, error.code, error.message, error.region
+        );
+        error.code = ENDPOINT_UNREACHABLE.to_string();
+    }
 }
 
 pub struct Collected {
@@ -78,26 +108,41 @@ fn lacks_credentials(code: Option<&str>, message: &str) -> bool {
         && (message.contains("CredentialsNotLoaded") || message.contains("no providers in chain"))
 }
 
-/// The account the credentials belong to (sts:GetCallerIdentity, asked in `region`).
-pub async fn account_id(clients: &dyn ClientSource, region: &str) -> Result<String, CollectError> {
-    match clients.sts(region).get_caller_identity().send().await {
-        Ok(id) => id
-            .account()
-            .map(str::to_string)
-            .ok_or(CollectError::Identity {
-                code: "NoAccount".to_string(),
-                message: "GetCallerIdentity returned no account".to_string(),
-            }),
-        Err(e) => {
-            let (code, message) = errors::describe(&e);
-            if lacks_credentials(errors::code(&e), &message) {
-                tracing::debug!("credentials: {message}");
-                Err(CollectError::NoCredentials)
-            } else {
-                Err(CollectError::Identity { code, message })
+/// The account the credentials belong to (sts:GetCallerIdentity). Asked in each scanned
+/// region in turn, then in us-east-1 (the global endpoint's region), until one answers, so
+/// that one unreachable or throttled region does not stop the scan.
+pub async fn account_id(
+    clients: &dyn ClientSource,
+    regions: &[String],
+) -> Result<String, CollectError> {
+    let mut tried: Vec<&str> = regions.iter().map(String::as_str).collect();
+    if !tried.contains(&"us-east-1") {
+        tried.push("us-east-1");
+    }
+    let mut failures = Vec::new();
+    for region in &tried {
+        let (answer, attempts) =
+            attempts::observed(clients.sts(region).get_caller_identity().send()).await;
+        match answer {
+            Ok(id) => match id.account() {
+                Some(account) => return Ok(account.to_string()),
+                None => failures.push(format!("{region}: GetCallerIdentity returned no account")),
+            },
+            Err(e) => {
+                let (code, message) = errors::describe(&e, &attempts);
+                if lacks_credentials(errors::code(&e), &message) {
+                    tracing::debug!("credentials: {message}");
+                    return Err(CollectError::NoCredentials);
+                }
+                tracing::warn!(region, code = %code, "GetCallerIdentity failed: {message}");
+                failures.push(format!("{region}: {code}: {message}"));
             }
         }
     }
+    Err(CollectError::Identity {
+        tried: tried.join(", "),
+        failures: failures.join("; "),
+    })
 }
 
 /// The regions to scan: those given, all enabled ones, or the configured default.
@@ -141,9 +186,13 @@ async fn collect_region(
         data: RegionSnapshot::new(region.clone()),
         errors: vec![],
         requests: 0,
+        unreachable: false,
     };
     let c = clients.region(&region);
     ec2::collect(&c.ec2, &account_id, &region, &mut out).await;
+    if out.unreachable {
+        return out;
+    }
     logs::collect(&c.logs, &account_id, &region, &mut out).await;
 
     // Only the streams this region's flow logs use, and only those this account can describe.
@@ -177,6 +226,9 @@ async fn collect_region(
         .sort_by(|a, b| a.log_group_name.cmp(&b.log_group_name));
     d.delivery_streams
         .sort_by(|a, b| a.delivery_stream_name.cmp(&b.delivery_stream_name));
+    // Listings that disagree were cut short somewhere; say so in the snapshot itself.
+    let gaps = consistency::listing_gaps(&account_id, &out.data);
+    out.errors.extend(gaps);
     out
 }
 

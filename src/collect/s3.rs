@@ -8,6 +8,7 @@
 
 use aws_sdk_s3::types as s3;
 
+use super::attempts::observed;
 use super::clients::ClientSource;
 use super::errors::{self, Call};
 use crate::snapshot::{
@@ -106,13 +107,9 @@ pub async fn inspect(
 
     // GetBucketLocation answers for any region's bucket, so it is asked from us-east-1.
     out.requests += 1;
-    match clients
-        .s3("us-east-1")
-        .get_bucket_location()
-        .bucket(name)
-        .send()
-        .await
-    {
+    let s3_home = clients.s3("us-east-1");
+    let (answer, attempts) = observed(s3_home.get_bucket_location().bucket(name).send()).await;
+    match answer {
         Ok(resp) => {
             any_answer = true;
             out.bucket.region = Some(match resp.location_constraint().map(|c| c.as_str()) {
@@ -125,12 +122,15 @@ pub async fn inspect(
             out.bucket.exists = Some(false);
             return out;
         }
-        Err(e) => out.errors.push(call("GetBucketLocation").failed(&e)),
+        Err(e) => out
+            .errors
+            .push(call("GetBucketLocation").failed(&e, &attempts)),
     }
     let client = clients.s3(out.bucket.region.as_deref().unwrap_or(home_region));
 
     out.requests += 1;
-    match client.get_bucket_versioning().bucket(name).send().await {
+    let (answer, attempts) = observed(client.get_bucket_versioning().bucket(name).send()).await;
+    match answer {
         Ok(resp) => {
             any_answer = true;
             out.bucket.versioning = Some(BucketVersioning {
@@ -142,33 +142,44 @@ pub async fn inspect(
             out.bucket.exists = Some(false);
             return out;
         }
-        Err(e) => out.errors.push(call("GetBucketVersioning").failed(&e)),
+        Err(e) => out
+            .errors
+            .push(call("GetBucketVersioning").failed(&e, &attempts)),
     }
 
     out.requests += 1;
-    match client
-        .get_bucket_lifecycle_configuration()
-        .bucket(name)
-        .send()
-        .await
-    {
+    let (answer, attempts) = observed(
+        client
+            .get_bucket_lifecycle_configuration()
+            .bucket(name)
+            .send(),
+    )
+    .await;
+    match answer {
         Ok(resp) => {
             any_answer = true;
             out.bucket.lifecycle = Some(BucketLifecycle {
                 rules: resp.rules().iter().map(lifecycle_rule).collect(),
+                transition_default_minimum_object_size: resp
+                    .transition_default_minimum_object_size()
+                    .map(|m| m.as_str().to_string()),
             });
         }
         Err(e) if errors::code(&e) == Some("NoSuchLifecycleConfiguration") => {
             any_answer = true;
-            out.bucket.lifecycle = Some(BucketLifecycle { rules: Vec::new() });
+            out.bucket.lifecycle = Some(BucketLifecycle {
+                rules: Vec::new(),
+                transition_default_minimum_object_size: None,
+            });
         }
         Err(e) => out
             .errors
-            .push(call("GetBucketLifecycleConfiguration").failed(&e)),
+            .push(call("GetBucketLifecycleConfiguration").failed(&e, &attempts)),
     }
 
     out.requests += 1;
-    match client.get_bucket_encryption().bucket(name).send().await {
+    let (answer, attempts) = observed(client.get_bucket_encryption().bucket(name).send()).await;
+    match answer {
         Ok(resp) => {
             any_answer = true;
             let rules = resp
@@ -193,11 +204,14 @@ pub async fn inspect(
             any_answer = true;
             out.bucket.encryption = Some(BucketEncryption { rules: Vec::new() });
         }
-        Err(e) => out.errors.push(call("GetBucketEncryption").failed(&e)),
+        Err(e) => out
+            .errors
+            .push(call("GetBucketEncryption").failed(&e, &attempts)),
     }
 
     out.requests += 1;
-    match client.get_public_access_block().bucket(name).send().await {
+    let (answer, attempts) = observed(client.get_public_access_block().bucket(name).send()).await;
+    match answer {
         Ok(resp) => {
             any_answer = true;
             let c = resp.public_access_block_configuration();
@@ -214,7 +228,9 @@ pub async fn inspect(
             any_answer = true;
             out.bucket.public_access_block = Some(PublicAccessBlock::default());
         }
-        Err(e) => out.errors.push(call("GetPublicAccessBlock").failed(&e)),
+        Err(e) => out
+            .errors
+            .push(call("GetPublicAccessBlock").failed(&e, &attempts)),
     }
 
     if any_answer {
