@@ -13,20 +13,9 @@ use common::*;
 use estate::{REGIONS, Seeder};
 use serde_json::Value;
 
-/// The binary, pointed at moto with static credentials and nothing from this machine's
-/// AWS configuration (no profile files, no instance metadata lookups).
+/// The binary, pointed at moto.
 fn flowaudit_at(moto: &Moto, key: &str, secret: &str) -> assert_cmd::Command {
-    let mut cmd = flowaudit();
-    cmd.env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", key)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN");
-    cmd
+    flowaudit_at_endpoint(&moto.endpoint(), key, secret)
 }
 
 fn live_scan(moto: &Moto, key: &str, secret: &str, extra: &[&str]) -> Run {

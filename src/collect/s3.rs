@@ -8,7 +8,9 @@
 
 use aws_sdk_s3::types as s3;
 
-use super::attempts::observed;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use super::attempts::{Attempts, observed};
 use super::clients::ClientSource;
 use super::errors::{self, Call};
 use crate::snapshot::{
@@ -122,9 +124,11 @@ pub async fn inspect(
             out.bucket.exists = Some(false);
             return out;
         }
-        Err(e) => out
-            .errors
-            .push(call("GetBucketLocation").failed(&e, &attempts)),
+        Err(e) => {
+            if record_failure(&mut out, call("GetBucketLocation"), &e, &attempts) {
+                return finish(out, any_answer);
+            }
+        }
     }
     let client = clients.s3(out.bucket.region.as_deref().unwrap_or(home_region));
 
@@ -142,9 +146,11 @@ pub async fn inspect(
             out.bucket.exists = Some(false);
             return out;
         }
-        Err(e) => out
-            .errors
-            .push(call("GetBucketVersioning").failed(&e, &attempts)),
+        Err(e) => {
+            if record_failure(&mut out, call("GetBucketVersioning"), &e, &attempts) {
+                return finish(out, any_answer);
+            }
+        }
     }
 
     out.requests += 1;
@@ -172,9 +178,16 @@ pub async fn inspect(
                 transition_default_minimum_object_size: None,
             });
         }
-        Err(e) => out
-            .errors
-            .push(call("GetBucketLifecycleConfiguration").failed(&e, &attempts)),
+        Err(e) => {
+            if record_failure(
+                &mut out,
+                call("GetBucketLifecycleConfiguration"),
+                &e,
+                &attempts,
+            ) {
+                return finish(out, any_answer);
+            }
+        }
     }
 
     out.requests += 1;
@@ -204,9 +217,11 @@ pub async fn inspect(
             any_answer = true;
             out.bucket.encryption = Some(BucketEncryption { rules: Vec::new() });
         }
-        Err(e) => out
-            .errors
-            .push(call("GetBucketEncryption").failed(&e, &attempts)),
+        Err(e) => {
+            if record_failure(&mut out, call("GetBucketEncryption"), &e, &attempts) {
+                return finish(out, any_answer);
+            }
+        }
     }
 
     out.requests += 1;
@@ -228,13 +243,45 @@ pub async fn inspect(
             any_answer = true;
             out.bucket.public_access_block = Some(PublicAccessBlock::default());
         }
-        Err(e) => out
-            .errors
-            .push(call("GetPublicAccessBlock").failed(&e, &attempts)),
+        Err(e) => {
+            if record_failure(&mut out, call("GetPublicAccessBlock"), &e, &attempts) {
+                return finish(out, any_answer);
+            }
+        }
     }
 
+    finish(out, any_answer)
+}
+
+/// A bucket that answered any call exists.
+fn finish(mut out: BucketOutcome, any_answer: bool) -> BucketOutcome {
     if any_answer {
         out.bucket.exists = Some(true);
     }
     out
+}
+
+/// Records a failed call. True when the endpoint did not answer at all: the bucket's
+/// remaining calls would only wait through their own retries to fail the same way, so
+/// they are not made (the settings they would read stay unknown).
+fn record_failure<E, R>(
+    out: &mut BucketOutcome,
+    call: Call<'_>,
+    e: &SdkError<E, R>,
+    attempts: &Attempts,
+) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let mut error = call.failed(e, attempts);
+    let unreachable = errors::unreachable(e);
+    if unreachable {
+        error.message = format!(
+            "{}; the bucket's endpoint did not answer, so its other settings were not asked",
+            error.message
+        );
+    }
+    out.errors.push(error);
+    unreachable
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: run the real binary and read its JSON report.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod fault_proxy;
 pub mod moto;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,23 @@ pub fn path(relative: &str) -> String {
 pub fn flowaudit() -> Command {
     let mut cmd = Command::cargo_bin("flowaudit").expect("the flowaudit binary is built for tests");
     cmd.env("NO_COLOR", "1").env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// The binary, pointed at a local AWS endpoint (moto, or the fault proxy in front of it)
+/// with static credentials and nothing from this machine's AWS configuration (no profile
+/// files, no instance metadata lookups).
+pub fn flowaudit_at_endpoint(endpoint: &str, key: &str, secret: &str) -> Command {
+    let mut cmd = flowaudit();
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
     cmd
 }
 
