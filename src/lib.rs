@@ -9,6 +9,7 @@ pub mod drift;
 pub mod evaluate;
 pub mod findings;
 pub mod lifecycle;
+pub mod location;
 pub mod policy;
 pub mod report;
 pub mod rules;

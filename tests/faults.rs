@@ -552,3 +552,51 @@ async fn an_account_nobody_can_identify_exits_3_and_says_so() {
         .collect();
     assert_eq!(asked.len(), REGIONS.len(), "{asked:?}");
 }
+
+/// A benchmark, not a test (docs/benchmarks.md records its results):
+/// `cargo test --test faults -- --ignored --nocapture retry_modes` (the time is spent
+/// waiting out retries, so a debug build measures the same thing as a release build).
+/// Every fifth call to every service is throttled; each retry mode scans three times.
+#[ignore = "a benchmark; run it by name"]
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_modes_under_20_percent_throttling() {
+    let moto = Moto::start();
+    let seeder = Seeder {
+        config: moto.sdk_config("us-east-1", "test", "test").await,
+    };
+    estate::seed(&seeder).await;
+    let baseline = scan_through(&moto, vec![], &["--max-attempts", "5"]);
+    let baseline_report = baseline.run.json();
+    for mode in ["standard", "adaptive"] {
+        for _ in 0..3 {
+            let throttled = vec![Rule::new(
+                Target::default(),
+                Fault::Throttle,
+                Times::EveryNth(5),
+            )];
+            let outcome = scan_through(
+                &moto,
+                throttled,
+                &["--max-attempts", "5", "--retry-mode", mode],
+            );
+            let report = outcome.run.json();
+            let throttled_calls = outcome
+                .proxy_log
+                .iter()
+                .filter(|l| l.fault.is_some())
+                .count();
+            eprintln!(
+                "{mode}: {:.1} s, exit {}, {} requests ({throttled_calls} throttled), {} collection errors, findings {} the fault-free run's",
+                outcome.elapsed.as_secs_f64(),
+                outcome.run.code,
+                outcome.proxy_log.len(),
+                error_codes(&report).len(),
+                if findings(&report) == findings(&baseline_report) {
+                    "equal to"
+                } else {
+                    "differ from"
+                }
+            );
+        }
+    }
+}

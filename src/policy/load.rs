@@ -68,11 +68,15 @@ pub fn load(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let text = String::from_utf8(bytes.clone()).map_err(|e| PolicyError::Invalid {
-        path: path.to_path_buf(),
-        line: None,
-        column: None,
-        message: format!("the file is not UTF-8 text ({e})"),
+    let text = crate::location::utf8(&bytes).map_err(|(offset, message)| {
+        let (line, column) = crate::location::line_column(&bytes, offset);
+        PolicyError::Invalid {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: Some(column),
+            message,
+        }
     })?;
-    Ok((parse(&text, path)?, bytes))
+    let policy = parse(text, path)?;
+    Ok((policy, bytes))
 }

@@ -2,9 +2,11 @@
 //!
 //! An ENI names its subnet and VPC, a subnet its VPC, a flow log the resource it is on. When
 //! a named resource is missing from its own listing, that listing is incomplete: an answer
-//! was cut short, or the resources changed between calls. Judging such a region would let a
-//! VPC pass on the ENIs that happened to be listed, so each gap becomes a collection error
-//! for the region, never "out of scope".
+//! was cut short, or the resources changed between calls (AWS removes the flow logs of a
+//! deleted VPC, subnet or ENI only "eventually", so a scan can see one whose resource is
+//! gone). Judging such a region would let a VPC pass on the ENIs that happened to be listed,
+//! so each gap becomes a collection error for the region, never "out of scope"; a rescan
+//! clears one that came from timing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,7 +99,9 @@ pub fn listing_gaps(account_id: &str, region: &RegionSnapshot) -> Vec<Collection
                 operation: operation.to_string(),
                 code: INCOMPLETE_LISTING.to_string(),
                 message: format!(
-                    "{operation} did not list {}{more}; the region's listings disagree, so its coverage cannot be judged",
+                    "{operation} did not list {}{more}; the region's listings disagree, so its coverage \
+                     cannot be judged (an answer was cut short, or resources changed between calls: AWS \
+                     removes the flow logs of a deleted resource only eventually)",
                     named.join(", ")
                 ),
                 resource_id: None,

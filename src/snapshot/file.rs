@@ -111,14 +111,7 @@ const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// The file as UTF-8 text, or an error that names the offending byte's offset and place.
 fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, SnapshotError> {
     let error = |offset: usize, message: String| {
-        let before = &bytes[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = offset
-            - before
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-            + 1;
+        let (line, column) = crate::location::line_column(bytes, offset);
         SnapshotError::Parse {
             path: path.to_path_buf(),
             line,
@@ -134,16 +127,7 @@ fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, SnapshotError> {
                 .to_string(),
         ));
     }
-    std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
-        error(
-            offset,
-            format!(
-                "the file is not UTF-8 text: invalid byte 0x{:02X} at byte offset {offset}",
-                bytes[offset]
-            ),
-        )
-    })
+    crate::location::utf8(bytes).map_err(|(offset, message)| error(offset, message))
 }
 
 /// Pretty JSON with a trailing newline; the model's field order makes it deterministic.
