@@ -208,7 +208,7 @@ pub fn run() -> Result<ExitCode> {
         } => validate(&files),
         Command::Rules { format } => {
             let text = match format {
-                ListFormat::Json => serde_json::to_string_pretty(rules::RULES)? + "\n",
+                ListFormat::Json => serde_json::to_string_pretty(&*rules::RULES)? + "\n",
                 ListFormat::Table => list_rules(),
             };
             print!("{text}");
@@ -287,7 +287,7 @@ pub fn run() -> Result<ExitCode> {
 fn list_rules() -> String {
     let mut b = tabled::builder::Builder::default();
     b.push_record(["id", "name", "category", "severity", "summary"]);
-    for r in rules::RULES {
+    for r in rules::RULES.iter() {
         b.push_record([
             r.id.to_string(),
             r.name.to_string(),

@@ -525,3 +525,72 @@ fn a_policy_without_default_lists_unselected_vpcs_as_out_of_scope() {
         .expect("the VPC is listed as out of scope");
     assert!(vpc["reason"].as_str().unwrap().contains("no profile"));
 }
+
+#[test]
+fn every_rule_id_a_check_emits_is_registered() {
+    let listed = run(&["rules", "--format", "json"]).json();
+    let registered: std::collections::BTreeSet<String> = listed
+        .as_array()
+        .expect("rules is an array")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut emitted = std::collections::BTreeSet::new();
+    for policy in [
+        "policies/baseline.yaml",
+        "policies/production.yaml",
+        "policies/regulated.yaml",
+        "fixtures/policies/vpc-level.yaml",
+        "fixtures/policies/subnet-level.yaml",
+    ] {
+        for estate in [demo(), compliant()] {
+            for f in scan(&estate, policy).json()["findings"]
+                .as_array()
+                .expect("findings")
+            {
+                emitted.insert(f["rule_id"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    let unregistered: Vec<&String> = emitted.difference(&registered).collect();
+    assert!(
+        unregistered.is_empty(),
+        "emitted but not registered: {unregistered:?}"
+    );
+    // Every registered rule is emitted somewhere, so this test sees them all.
+    let unseen: Vec<&String> = registered.difference(&emitted).collect();
+    assert!(
+        unseen.is_empty(),
+        "registered but never emitted: {unseen:?}"
+    );
+}
+
+#[test]
+fn the_readme_rule_table_is_the_registry() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let table: Vec<String> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.matches(" | ").count() == 4)
+        .map(str::to_string)
+        .collect();
+    let listed = run(&["rules", "--format", "json"]).json();
+    let expected: Vec<String> = listed
+        .as_array()
+        .expect("rules is an array")
+        .iter()
+        .map(|r| {
+            format!(
+                "| `{}` | `{}` | {} | {} | {} |",
+                r["id"].as_str().unwrap_or_default(),
+                r["name"].as_str().unwrap_or_default(),
+                r["category"].as_str().unwrap_or_default(),
+                r["default_severity"].as_str().unwrap_or_default(),
+                r["summary"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        table, expected,
+        "README.md's rule table differs from `flowaudit rules`"
+    );
+}

@@ -204,7 +204,7 @@ pub fn render(report: &Report) -> String {
     h.push_str("</tbody></table>");
 
     h.push_str("<h2>Controls</h2><table><thead><tr><th>rule</th><th>control</th><th>category</th><th>passed</th><th>failed</th><th>waived</th><th>errors</th></tr></thead><tbody>");
-    for r in RULES {
+    for r in RULES.iter() {
         let [p, fl, w, er] = status_counts(report.findings.iter().filter(|f| f.rule_id == r.id));
         h.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{p}</td><td class=\"n\">{fl}</td><td class=\"n\">{w}</td><td class=\"n\">{er}</td></tr>",

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::destination::{Lookup, destination_subject, log_group};
-use super::{Rule, Verdict, judge_per_profile, with_fields};
+use super::{Family, Rule, Verdict, judge_per_profile, with_fields};
 use crate::destination::Destination;
 use crate::evaluate::Context;
 use crate::findings::{Category, Finding, Severity};
@@ -56,7 +56,13 @@ pub static ABOVE_MAXIMUM: Rule = Rule {
           put-retention-policy --log-group-name /vpc/flow-logs --retention-in-days 30",
 };
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[&NEVER_EXPIRES, &BELOW_MINIMUM, &ABOVE_MAXIMUM],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for usage in &ctx.destinations {
         let Destination::LogGroup {
             account_id,

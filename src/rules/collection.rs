@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::coverage::vpc_subject;
 use super::destination::{Lookup, describe, destination_subject, exists};
-use super::{Rule, Subject, Verdict};
+use super::{Family, Rule, Subject, Verdict};
 use crate::destination::Destination;
 use crate::evaluate::{Context, ScopedVpc};
 use crate::findings::{Category, Finding, Severity};
@@ -140,7 +140,17 @@ fn errors_json(errors: &[&CollectionError]) -> serde_json::Value {
     )
 }
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[
+        &COLLECTION_FAILED,
+        &DESTINATION_UNVERIFIABLE,
+        &COVERAGE_UNVERIFIABLE,
+    ],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // One finding per account, region, service and resource: five denied calls on one
     // bucket are one problem to fix.
     let mut groups: BTreeMap<(&str, &str, &str, Option<&str>), Vec<&CollectionError>> =

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Rule, Subject, Verdict, collection};
+use super::{Family, Rule, Subject, Verdict, collection};
 use crate::evaluate::{Context, ScopedVpc, short_list};
 use crate::findings::{Category, Finding, Severity};
 use crate::policy::{CoverageLevel, Profile, TrafficType};
@@ -281,7 +281,17 @@ fn create_command(vpc: &ScopedVpc, profile: &Profile) -> String {
     )
 }
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[
+        &VPC_WITHOUT_FLOW_LOG,
+        &SUBNET_WITHOUT_FLOW_LOG,
+        &ENI_WITHOUT_FLOW_LOG,
+    ],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for vpc in &ctx.vpcs {
         let profile = vpc.profile;
         let Some(req) = &profile.requirements.coverage else {

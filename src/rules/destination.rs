@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::coverage::{self, disqualification};
 use super::flow_log_settings::flow_log_subject;
-use super::{Rule, Subject, Verdict, collection};
+use super::{Family, Rule, Subject, Verdict, collection};
 use crate::destination::Destination;
 use crate::evaluate::{Context, DestinationUse, short_list};
 use crate::findings::{Category, Finding, Severity};
@@ -247,7 +247,18 @@ pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subj
     }
 }
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[
+        &TYPE_NOT_ALLOWED,
+        &NOT_FOUND,
+        &REQUIRED_TYPE_MISSING,
+        &STREAM_NOT_ACTIVE,
+    ],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // DST001 and unresolvable destinations, per flow log.
     for sfl in &ctx.flow_logs {
         let fl = sfl.flow_log;

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::destination::{Lookup, bucket, destination_subject, log_group};
-use super::{Rule, Verdict, judge_per_profile};
+use super::{Family, Rule, Verdict, judge_per_profile};
 use crate::destination::Destination;
 use crate::evaluate::Context;
 use crate::findings::{Category, Finding, Severity};
@@ -59,7 +59,17 @@ pub static LOG_GROUP_NOT_KMS: Rule = Rule {
           arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 };
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[
+        &BUCKET_NOT_ENCRYPTED,
+        &BUCKET_PUBLIC_ACCESS,
+        &LOG_GROUP_NOT_KMS,
+    ],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for usage in &ctx.destinations {
         let profiles = &usage.profiles;
         match &usage.destination {

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Rule, Subject, Verdict, coverage};
+use super::{Family, Rule, Subject, Verdict, coverage};
 use crate::evaluate::{Context, ScopedFlowLog};
 use crate::findings::{Category, Finding, Severity};
 use crate::policy::DEFAULT_LOG_FIELDS;
@@ -130,7 +130,19 @@ pub(crate) fn flow_log_subject(ctx: &Context, fl: &ScopedFlowLog) -> Subject {
     }
 }
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[
+        &NOT_ACTIVE,
+        &DELIVERY_FAILED,
+        &TRAFFIC_TYPE,
+        &AGGREGATION_INTERVAL,
+        &LOG_FIELDS,
+    ],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for sfl in &ctx.flow_logs {
         let fl = sfl.flow_log;
         let profile = ctx.vpc_of(sfl).profile;

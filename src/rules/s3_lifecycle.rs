@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::destination::{Lookup, bucket};
-use super::{Rule, Subject, Verdict, judge_per_profile, with_fields};
+use super::{Family, Rule, Subject, Verdict, judge_per_profile, with_fields};
 use crate::destination::{Destination, flow_log_key_prefix};
 use crate::evaluate::{Context, short_list};
 use crate::findings::{Category, Finding, Severity};
@@ -187,7 +187,19 @@ fn expiration_text(effective: &Effective) -> String {
     }
 }
 
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+/// This family's rules, in id order, and the check that emits their findings.
+pub static FAMILY: Family = Family {
+    rules: &[
+        &NO_EXPIRATION,
+        &BELOW_MINIMUM,
+        &ABOVE_MAXIMUM,
+        &TRANSITION_MISSING,
+        &NONCURRENT_VERSIONS_KEPT,
+    ],
+    check,
+};
+
+fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for tree in subtrees(ctx) {
         let Lookup::Found(b) = bucket(ctx, &tree.bucket) else {
             continue;
