@@ -1,6 +1,10 @@
 //! Writes a large, deterministic synthetic snapshot for benchmarking evaluation.
 //!
-//! cargo run --release --example synthetic_estate -- ACCOUNTS REGIONS VPCS_PER_REGION > estate.json
+//! cargo run --release --features synthetic-estate --bin flowaudit-synthetic-estate -- \
+//!     ACCOUNTS REGIONS VPCS_PER_REGION > estate.json
+//!
+//! A feature-gated binary rather than an example: examples build with the dev-dependencies,
+//! which compile the SDK's test-util variants (12 minutes more, cold, in release).
 //! Each VPC has 4 subnets with 5 ENIs each; 70% have a VPC-level log, 20% subnet-level logs
 //! on half their subnets, 10% none. Logs go to one of 4 log groups per region and one of 10
 //! central buckets whose lifecycles vary.
