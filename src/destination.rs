@@ -1,7 +1,7 @@
 //! Where a flow log delivers, parsed from its LogDestination ARN, and the S3 key prefix its
 //! objects are written under.
 
-use crate::policy::DestinationType;
+use crate::aws::DestinationType;
 use crate::snapshot::FlowLog;
 
 /// A destination, identified the way its service identifies it.

@@ -3,6 +3,7 @@
 //! The pipeline is `collect` (AWS SDK -> [`snapshot::Snapshot`]), [`evaluate::evaluate`]
 //! (snapshot + [`policy::Policy`] + date -> [`findings::Finding`]s, pure) and [`report`].
 
+pub mod aws;
 pub mod collect;
 pub mod destination;
 pub mod drift;

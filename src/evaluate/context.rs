@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
+use super::destinations::{self, DestinationState, Subtree};
 use super::estate::{Estate, RegionView};
 use crate::destination::{self, Destination, ResolvedDestination};
 use crate::findings::OutOfScope;
@@ -95,6 +96,10 @@ pub struct DestinationUse<'a> {
     pub profiles: Vec<&'a Profile>,
     /// For a group no judged flow log uses: the pattern that selected it.
     pub selected_by: Option<String>,
+    /// Whether it exists, what it is, or why that could not be told.
+    pub state: DestinationState<'a>,
+    /// For a bucket: its flow-log subtrees, each with the lifecycle that applies to it.
+    pub subtrees: Vec<Subtree>,
 }
 
 pub struct Context<'a> {
@@ -230,11 +235,30 @@ impl<'a> Context<'a> {
         }
         let mut destinations: Vec<DestinationUse<'a>> = by_destination
             .into_iter()
-            .map(|(destination, users)| DestinationUse {
-                profiles: profiles_of(&vpcs, &flow_logs, &users),
-                destination,
-                users,
-                selected_by: None,
+            .map(|(destination, users)| {
+                let state = destinations::state(estate, &destination);
+                let subtrees = match (&destination, &state) {
+                    (Destination::Bucket { .. }, state) => {
+                        let bucket = match state {
+                            DestinationState::Bucket(b) => Some(*b),
+                            _ => None,
+                        };
+                        destinations::subtrees(
+                            bucket,
+                            users.iter().map(|&u| subtree_of(&vpcs, &flow_logs[u], u)),
+                            today,
+                        )
+                    }
+                    _ => Vec::new(),
+                };
+                DestinationUse {
+                    profiles: profiles_of(&vpcs, &flow_logs, &users),
+                    destination,
+                    users,
+                    selected_by: None,
+                    state,
+                    subtrees,
+                }
             })
             .collect();
         destinations.extend(pattern_selected_log_groups(estate, policy, &destinations));
@@ -303,6 +327,31 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The S3 subtree a scoped flow log writes to: (its index, key prefix, account, region).
+fn subtree_of(
+    vpcs: &[ScopedVpc],
+    flow_log: &ScopedFlowLog,
+    index: usize,
+) -> (usize, String, String, String) {
+    let vpc = &vpcs[flow_log.vpc];
+    let hive = flow_log
+        .flow_log
+        .destination_options
+        .as_ref()
+        .is_some_and(|o| o.hive_compatible_partitions);
+    let prefix = flow_log
+        .destination
+        .as_ref()
+        .map(|r| r.key_prefix.as_str())
+        .unwrap_or_default();
+    (
+        index,
+        destination::flow_log_key_prefix(prefix, vpc.account_id(), vpc.region(), hive),
+        vpc.account_id().to_string(),
+        vpc.region().to_string(),
+    )
+}
+
 /// The distinct profiles of the VPCs of some scoped flow logs, by name.
 fn profiles_of<'a>(
     vpcs: &[ScopedVpc<'a>],
@@ -363,6 +412,8 @@ fn pattern_selected_log_groups<'a>(
                     users: Vec::new(),
                     profiles: vec![*profile],
                     selected_by: Some(pattern.to_string()),
+                    state: DestinationState::LogGroup(group),
+                    subtrees: Vec::new(),
                 });
             }
         }

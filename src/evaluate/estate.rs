@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::errors::ErrorIndex;
 use crate::snapshot::{
-    Bucket, CollectionError, DeliveryStream, ENDPOINT_UNREACHABLE, FlowLog, LogGroup,
-    NetworkInterface, RegionSnapshot, Snapshot, Subnet, consistency,
+    Bucket, CollectionError, DeliveryStream, FlowLog, LogGroup, NetworkInterface, RegionSnapshot,
+    Snapshot, Subnet,
 };
 
 /// One account's view of one region.
@@ -25,12 +26,13 @@ pub struct Estate<'a> {
     /// account id -> region -> view.
     regions: BTreeMap<&'a str, BTreeMap<&'a str, RegionView<'a>>>,
     buckets: BTreeMap<&'a str, &'a Bucket>,
-    /// The snapshot's collection errors and the gaps between its listings, sorted.
-    collection_errors: Vec<CollectionError>,
+    /// The snapshot's collection errors and the gaps between its listings.
+    pub errors: ErrorIndex<'a>,
 }
 
 impl<'a> Estate<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Estate<'a> {
+    /// `errors` is every collection error of the snapshot (see `errors::all_errors`).
+    pub fn new(snapshot: &'a Snapshot, errors: &'a [CollectionError]) -> Estate<'a> {
         let mut regions: BTreeMap<&'a str, BTreeMap<&'a str, RegionView<'a>>> = BTreeMap::new();
         for account in &snapshot.accounts {
             for data in &account.regions {
@@ -93,26 +95,12 @@ impl<'a> Estate<'a> {
             .iter()
             .map(|b| (b.name.as_str(), b))
             .collect();
-        // The collector records listing gaps too; a snapshot from elsewhere may not.
-        let mut collection_errors = snapshot.collection_errors.clone();
-        for account in &snapshot.accounts {
-            for region in &account.regions {
-                collection_errors.extend(consistency::listing_gaps(&account.account_id, region));
-            }
-        }
-        collection_errors.sort();
-        collection_errors.dedup();
         Estate {
             snapshot,
             regions,
             buckets,
-            collection_errors,
+            errors: ErrorIndex::new(errors),
         }
-    }
-
-    /// Every collection error, the listing gaps included, sorted.
-    pub fn collection_errors(&self) -> &[CollectionError] {
-        &self.collection_errors
     }
 
     /// Every account/region view, in account then region order.
@@ -126,32 +114,5 @@ impl<'a> Estate<'a> {
 
     pub fn bucket(&self, name: &str) -> Option<&'a Bucket> {
         self.buckets.get(name).copied()
-    }
-
-    /// The collection errors of one service's operations in one account and region.
-    pub fn failures(
-        &self,
-        account_id: &str,
-        region: &str,
-        service: &str,
-        operations: &[&str],
-    ) -> Vec<&CollectionError> {
-        self.collection_errors
-            .iter()
-            .filter(|e| {
-                e.account_id == account_id
-                    && e.region == region
-                    && ((e.service == service && operations.contains(&e.operation.as_str()))
-                        || e.code == ENDPOINT_UNREACHABLE)
-            })
-            .collect()
-    }
-
-    /// The collection errors about one resource (a bucket, say).
-    pub fn failures_for_resource(&self, service: &str, resource_id: &str) -> Vec<&CollectionError> {
-        self.collection_errors
-            .iter()
-            .filter(|e| e.service == service && e.resource_id.as_deref() == Some(resource_id))
-            .collect()
     }
 }

@@ -2,10 +2,14 @@
 //! give the same findings in the same order.
 
 mod context;
+mod destinations;
+mod errors;
 mod estate;
 mod waivers;
 
 pub use context::{Context, DestinationUse, ScopedFlowLog, ScopedVpc, short_list};
+pub use destinations::{DestinationState, Subtree};
+pub use errors::{ErrorIndex, describe};
 pub use estate::{Estate, RegionView};
 pub use waivers::WaiverUse;
 
@@ -26,7 +30,8 @@ pub struct Evaluation {
 }
 
 pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evaluation {
-    let estate = Estate::new(snapshot);
+    let errors = errors::all_errors(snapshot);
+    let estate = Estate::new(snapshot, &errors);
     let ctx = Context::new(&estate, policy, today);
     let mut findings = Vec::new();
     rules::check_all(&ctx, &mut findings);

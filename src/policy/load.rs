@@ -33,7 +33,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, PolicyError> {
     let file: PolicyFile = serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = match e.location() {
             Some(loc) => (Some(loc.line()), Some(loc.column())),
-            None => (None, None),
+            // serde_yaml gives no position for a second document; the separator is it.
+            None => match second_document(text) {
+                Some(line) => (Some(line), Some(1)),
+                None => (None, None),
+            },
         };
         let full = e.to_string();
         // serde_yaml appends " at line L column C"; the location is given up front instead.
@@ -52,6 +56,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, PolicyError> {
         }
     })?;
     Ok(Policy::from_file(file))
+}
+
+/// The line of the `---` or `...` that ends the first YAML document, if content follows.
+fn second_document(text: &str) -> Option<usize> {
+    let mut content_seen = false;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_end();
+        let separator = trimmed == "---" || trimmed.starts_with("--- ") || trimmed == "...";
+        if separator && content_seen {
+            return Some(i + 1);
+        }
+        let blank = trimmed.trim_start().is_empty() || trimmed.trim_start().starts_with('#');
+        if !separator && !blank && !trimmed.starts_with('%') {
+            content_seen = true;
+        }
+    }
+    None
 }
 
 /// Adds what a user needs to know to the few serde messages that do not say it.

@@ -7,14 +7,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::checked::{checked_map, checked_str, checked_u32};
+pub use crate::aws::{
+    CLOUDWATCH_RETENTION_DAYS, DEFAULT_LOG_FIELDS, DestinationType, LOG_FIELDS, TrafficType,
+};
 use crate::findings::Severity;
 use crate::rules;
-
-/// The retention values CloudWatch Logs accepts in PutRetentionPolicy.
-pub const CLOUDWATCH_RETENTION_DAYS: [u32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -154,26 +151,6 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-pub enum TrafficType {
-    #[serde(rename = "ALL")]
-    All,
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    #[serde(rename = "REJECT")]
-    Reject,
-}
-
-impl TrafficType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TrafficType::All => "ALL",
-            TrafficType::Accept => "ACCEPT",
-            TrafficType::Reject => "REJECT",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowLogRequirement {
@@ -205,66 +182,6 @@ fn aggregation_interval<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, 
     .map(Some)
 }
 
-/// The fields a flow log record can carry (version 2 to 5).
-pub const LOG_FIELDS: [&str; 38] = [
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-    "vpc-id",
-    "subnet-id",
-    "instance-id",
-    "tcp-flags",
-    "type",
-    "pkt-srcaddr",
-    "pkt-dstaddr",
-    "region",
-    "az-id",
-    "sublocation-type",
-    "sublocation-id",
-    "pkt-src-aws-service",
-    "pkt-dst-aws-service",
-    "flow-direction",
-    "traffic-path",
-    "ecs-cluster-arn",
-    "ecs-cluster-name",
-    "ecs-container-instance-arn",
-    "ecs-container-instance-id",
-    "ecs-container-id",
-    "ecs-second-container-id",
-    "ecs-service-name",
-    "ecs-task-definition-arn",
-    "ecs-task-arn",
-];
-
-/// The default (version 2) format, used when a flow log has no custom LogFormat.
-pub const DEFAULT_LOG_FIELDS: [&str; 14] = [
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-];
-
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct LogField(pub String);
@@ -282,35 +199,6 @@ impl<'de> Deserialize<'de> for LogField {
                 ))
             }
         })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-pub enum DestinationType {
-    #[serde(rename = "cloud-watch-logs")]
-    CloudWatchLogs,
-    #[serde(rename = "s3")]
-    S3,
-    #[serde(rename = "kinesis-data-firehose")]
-    KinesisDataFirehose,
-}
-
-impl DestinationType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DestinationType::CloudWatchLogs => "cloud-watch-logs",
-            DestinationType::S3 => "s3",
-            DestinationType::KinesisDataFirehose => "kinesis-data-firehose",
-        }
-    }
-
-    pub fn from_api(value: &str) -> Option<DestinationType> {
-        match value {
-            "cloud-watch-logs" => Some(DestinationType::CloudWatchLogs),
-            "s3" => Some(DestinationType::S3),
-            "kinesis-data-firehose" => Some(DestinationType::KinesisDataFirehose),
-            _ => None,
-        }
     }
 }
 

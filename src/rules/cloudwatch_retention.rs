@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::destination::{Lookup, destination_subject, log_group};
+use super::destination::destination_subject;
 use super::{Family, Rule, Verdict, judge_per_profile, with_fields};
 use crate::destination::Destination;
-use crate::evaluate::Context;
+use crate::evaluate::{Context, DestinationState};
 use crate::findings::{Category, Finding, Severity};
 
 pub static NEVER_EXPIRES: Rule = Rule {
@@ -64,16 +64,10 @@ pub static FAMILY: Family = Family {
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for usage in &ctx.destinations {
-        let Destination::LogGroup {
-            account_id,
-            region,
-            name,
-        } = &usage.destination
+        let (Destination::LogGroup { region, name, .. }, DestinationState::LogGroup(group)) =
+            (&usage.destination, &usage.state)
         else {
-            continue;
-        };
-        let Lookup::Found(group) = log_group(ctx, account_id, region, name) else {
-            continue; // DST002 or COL002 reports it.
+            continue; // Not a log group, or DST002 or COL002 reports it.
         };
         let subject = destination_subject(ctx, usage);
         let profiles = &usage.profiles;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::coverage::vpc_subject;
-use super::destination::{Lookup, describe, destination_subject, exists};
+use super::destination::destination_subject;
 use super::{Family, Rule, Subject, Verdict};
 use crate::destination::Destination;
-use crate::evaluate::{Context, ScopedVpc};
+use crate::evaluate::{Context, DestinationState, ScopedVpc, describe};
 use crate::findings::{Category, Finding, Severity};
 use crate::snapshot::{CollectionError, ENDPOINT_UNREACHABLE, consistency};
 
@@ -76,7 +76,8 @@ const EC2_LISTS: [&str; 3] = [
 /// The EC2 listing failures that make a VPC's coverage unknown.
 pub(crate) fn ec2_failures<'a>(ctx: &Context<'a>, vpc: &ScopedVpc) -> Vec<&'a CollectionError> {
     ctx.estate
-        .failures(vpc.account_id(), vpc.region(), "ec2", &EC2_LISTS)
+        .errors
+        .listing(vpc.account_id(), vpc.region(), "ec2", &EC2_LISTS)
 }
 
 /// The IAM action behind an API operation, where the two names differ.
@@ -155,7 +156,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // bucket are one problem to fix.
     let mut groups: BTreeMap<(&str, &str, &str, Option<&str>), Vec<&CollectionError>> =
         BTreeMap::new();
-    for e in ctx.estate.collection_errors() {
+    for e in ctx.estate.errors.all() {
         groups
             .entry((
                 &e.account_id,
@@ -217,14 +218,13 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for usage in &ctx.destinations {
         let profiles = &usage.profiles;
         let mut missing: Vec<String> = Vec::new();
-        match exists(ctx, &usage.destination) {
-            Lookup::Unknown(why) => missing.push(why),
-            Lookup::NotFound => continue,
-            Lookup::Found(()) => {
-                if let Destination::Bucket { name } = &usage.destination {
-                    let Some(b) = ctx.estate.bucket(name) else {
-                        continue;
-                    };
+        match &usage.state {
+            DestinationState::Unknown(why) => missing.push(why.clone()),
+            DestinationState::Missing => continue,
+            _ => {
+                if let (Destination::Bucket { name }, DestinationState::Bucket(b)) =
+                    (&usage.destination, &usage.state)
+                {
                     let needs = |f: &dyn Fn(&crate::policy::S3Requirement) -> bool| {
                         profiles
                             .iter()
@@ -253,7 +253,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         unread.push("public access block");
                     }
                     if !unread.is_empty() {
-                        let failures = ctx.estate.failures_for_resource("s3", name);
+                        let failures = ctx.estate.errors.about("s3", name);
                         let detail: Vec<String> = failures
                             .iter()
                             .map(|e| format!("{} {}", e.operation, e.code))
@@ -283,7 +283,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if let Destination::Bucket { name } = &usage.destination {
             let denied = ctx
                 .estate
-                .failures_for_resource("s3", name)
+                .errors
+                .about("s3", name)
                 .iter()
                 .any(|e| e.code == "AccessDenied");
             if denied {

@@ -8,9 +8,10 @@
 use serde_json::{Value, json};
 
 use super::{Family, Rule, Subject, Verdict, collection};
+use crate::aws::TrafficType;
 use crate::evaluate::{Context, ScopedVpc, short_list};
 use crate::findings::{Category, Finding, Severity};
-use crate::policy::{CoverageLevel, Profile, TrafficType};
+use crate::policy::{CoverageLevel, Profile};
 use crate::snapshot::{FlowLog, NetworkInterface, Subnet};
 
 pub static VPC_WITHOUT_FLOW_LOG: Rule = Rule {

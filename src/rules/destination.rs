@@ -6,11 +6,11 @@ use serde_json::json;
 use super::coverage::{self, disqualification};
 use super::flow_log_settings::flow_log_subject;
 use super::{Family, Rule, Subject, Verdict, collection};
+use crate::aws::DestinationType;
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationUse, short_list};
+use crate::evaluate::{Context, DestinationState, DestinationUse, short_list};
 use crate::findings::{Category, Finding, Severity};
-use crate::policy::DestinationType;
-use crate::snapshot::{Bucket, CollectionError, DeliveryStream, FlowLog, LogGroup};
+use crate::snapshot::FlowLog;
 
 pub static TYPE_NOT_ALLOWED: Rule = Rule {
     id: "DST001",
@@ -78,137 +78,6 @@ pub static STREAM_NOT_ACTIVE: Rule = Rule {
     fix: "Inspect and recreate the stream:\n  aws firehose describe-delivery-stream \
           --delivery-stream-name flow-logs",
 };
-
-/// What the snapshot says about a destination.
-pub(crate) enum Lookup<'a, T> {
-    Found(&'a T),
-    NotFound,
-    /// Could not be told; the text says what was missing.
-    Unknown(String),
-}
-
-/// "AccessDenied on GetBucketLocation, GetBucketVersioning": failures grouped by error code.
-pub(crate) fn describe(errors: &[&CollectionError]) -> String {
-    let mut by_code: std::collections::BTreeMap<&str, Vec<&str>> =
-        std::collections::BTreeMap::new();
-    for e in errors {
-        by_code
-            .entry(e.code.as_str())
-            .or_default()
-            .push(e.operation.as_str());
-    }
-    by_code
-        .into_iter()
-        .map(|(code, mut ops)| {
-            ops.sort();
-            ops.dedup();
-            format!("{code} on {}", ops.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-pub(crate) fn log_group<'a>(
-    ctx: &Context<'a>,
-    account_id: &str,
-    region: &str,
-    name: &str,
-) -> Lookup<'a, LogGroup> {
-    let Some(view) = ctx.estate.region(account_id, region) else {
-        return Lookup::Unknown(format!(
-            "account {account_id} region {region} is not in the snapshot, so its log groups were not listed"
-        ));
-    };
-    let failures = ctx
-        .estate
-        .failures(account_id, region, "logs", &["DescribeLogGroups"]);
-    if let Some(group) = view.log_groups.get(name) {
-        return Lookup::Found(group);
-    }
-    if failures.is_empty() {
-        Lookup::NotFound
-    } else {
-        Lookup::Unknown(format!(
-            "log groups could not be listed: {}",
-            describe(&failures)
-        ))
-    }
-}
-
-pub(crate) fn bucket<'a>(ctx: &Context<'a>, name: &str) -> Lookup<'a, Bucket> {
-    match ctx.estate.bucket(name) {
-        None => Lookup::Unknown(format!("bucket {name} was not inspected")),
-        Some(b) => match b.exists {
-            Some(true) => Lookup::Found(b),
-            Some(false) => Lookup::NotFound,
-            None => {
-                let failures = ctx.estate.failures_for_resource("s3", name);
-                Lookup::Unknown(format!(
-                    "could not tell whether bucket {name} exists ({})",
-                    if failures.is_empty() {
-                        "no call succeeded".to_string()
-                    } else {
-                        describe(&failures)
-                    }
-                ))
-            }
-        },
-    }
-}
-
-pub(crate) fn delivery_stream<'a>(
-    ctx: &Context<'a>,
-    account_id: &str,
-    region: &str,
-    name: &str,
-) -> Lookup<'a, DeliveryStream> {
-    let Some(view) = ctx.estate.region(account_id, region) else {
-        return Lookup::Unknown(format!(
-            "account {account_id} region {region} is not in the snapshot, so stream {name} was not described"
-        ));
-    };
-    if let Some(stream) = view.delivery_streams.get(name) {
-        return Lookup::Found(stream);
-    }
-    let failures: Vec<&CollectionError> = ctx
-        .estate
-        .failures_for_resource("firehose", name)
-        .into_iter()
-        .filter(|e| e.account_id == account_id && e.region == region)
-        .collect();
-    if failures.is_empty() {
-        Lookup::NotFound
-    } else {
-        Lookup::Unknown(format!(
-            "stream {name} could not be described: {}",
-            describe(&failures)
-        ))
-    }
-}
-
-/// The state of any destination, without its details.
-pub(crate) fn exists(ctx: &Context, destination: &Destination) -> Lookup<'static, ()> {
-    fn erase<T>(lookup: Lookup<'_, T>) -> Lookup<'static, ()> {
-        match lookup {
-            Lookup::Found(_) => Lookup::Found(&()),
-            Lookup::NotFound => Lookup::NotFound,
-            Lookup::Unknown(why) => Lookup::Unknown(why),
-        }
-    }
-    match destination {
-        Destination::LogGroup {
-            account_id,
-            region,
-            name,
-        } => erase(log_group(ctx, account_id, region, name)),
-        Destination::Bucket { name } => erase(bucket(ctx, name)),
-        Destination::DeliveryStream {
-            account_id,
-            region,
-            name,
-        } => erase(delivery_stream(ctx, account_id, region, name)),
-    }
-}
 
 /// The subject of a destination finding. A log group or stream is filed under its own
 /// account and region. A bucket is global: it is filed under region `global` and its
@@ -314,12 +183,12 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let dependents = ctx.dependents(&usage.users);
         let name = usage.destination.resource_id();
         let kind = usage.destination.resource_type();
-        match exists(ctx, &usage.destination) {
-            Lookup::Found(()) => out.push(NOT_FOUND.finding(
+        match usage.state.exists() {
+            Some(true) => out.push(NOT_FOUND.finding(
                 &subject,
                 Verdict::pass(format!("{kind} {name} exists"), json!({ "dependents": dependents })),
             )),
-            Lookup::NotFound => out.push(NOT_FOUND.finding(
+            Some(false) => out.push(NOT_FOUND.finding(
                 &subject,
                 Verdict::fail(
                     format!("{kind} {name} does not exist; {}", ctx.dependents_text(&usage.users)),
@@ -333,15 +202,9 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     },
                 ),
             )),
-            Lookup::Unknown(_) => {} // COL002 reports it.
+            None => {} // COL002 reports it.
         }
-        if let Destination::DeliveryStream {
-            account_id,
-            region,
-            name,
-        } = &usage.destination
-            && let Lookup::Found(stream) = delivery_stream(ctx, account_id, region, name)
-        {
+        if let DestinationState::Stream(stream) = &usage.state {
             let status = stream
                 .delivery_stream_status
                 .as_deref()

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::destination::{Lookup, bucket, destination_subject, log_group};
+use super::destination::destination_subject;
 use super::{Family, Rule, Verdict, judge_per_profile};
 use crate::destination::Destination;
-use crate::evaluate::Context;
+use crate::evaluate::{Context, DestinationState};
 use crate::findings::{Category, Finding, Severity};
 
 pub static BUCKET_NOT_ENCRYPTED: Rule = Rule {
@@ -74,7 +74,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let profiles = &usage.profiles;
         match &usage.destination {
             Destination::Bucket { name } => {
-                let Lookup::Found(b) = bucket(ctx, name) else {
+                let DestinationState::Bucket(b) = &usage.state else {
                     continue;
                 };
                 let subject = destination_subject(ctx, usage);
@@ -144,12 +144,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     }
                 }
             }
-            Destination::LogGroup {
-                account_id,
-                region,
-                name,
-            } => {
-                let Lookup::Found(group) = log_group(ctx, account_id, region, name) else {
+            Destination::LogGroup { region, name, .. } => {
+                let DestinationState::LogGroup(group) = &usage.state else {
                     continue;
                 };
                 let outcome = judge_per_profile(profiles, |p| {

@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::{Family, Rule, Subject, Verdict, coverage};
+use crate::aws::DEFAULT_LOG_FIELDS;
 use crate::evaluate::{Context, ScopedFlowLog};
 use crate::findings::{Category, Finding, Severity};
-use crate::policy::DEFAULT_LOG_FIELDS;
 
 pub static NOT_ACTIVE: Rule = Rule {
     id: "FLS001",

@@ -5,16 +5,14 @@
 //! destination prefix), and a rule can apply to some of them and not others. Each subtree
 //! is therefore judged on its own: the finding's resource is the subtree's key prefix.
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
-use super::destination::{Lookup, bucket};
 use super::{Family, Rule, Subject, Verdict, judge_per_profile, with_fields};
-use crate::destination::{Destination, flow_log_key_prefix};
-use crate::evaluate::{Context, short_list};
+use crate::destination::Destination;
+use crate::evaluate::{Context, DestinationState, Subtree, short_list};
 use crate::findings::{Category, Finding, Severity};
 use crate::lifecycle::{self, Effective};
+use crate::snapshot::{Bucket, BucketLifecycle};
 
 pub static NO_EXPIRATION: Rule = Rule {
     id: "S3L001",
@@ -122,46 +120,6 @@ pub static NONCURRENT_VERSIONS_KEPT: Rule = Rule {
           --lifecycle-configuration file://lifecycle.json",
 };
 
-/// A flow-log subtree in a bucket and the flow logs writing to it.
-struct Subtree {
-    bucket: String,
-    key_prefix: String,
-    account_id: String,
-    region: String,
-    users: Vec<usize>,
-}
-
-fn subtrees(ctx: &Context) -> Vec<Subtree> {
-    let mut map: BTreeMap<(String, String), Subtree> = BTreeMap::new();
-    for (index, sfl) in ctx.flow_logs.iter().enumerate() {
-        let Ok(resolved) = &sfl.destination else {
-            continue;
-        };
-        let Destination::Bucket { name } = &resolved.destination else {
-            continue;
-        };
-        let vpc = ctx.vpc_of(sfl);
-        let hive = sfl
-            .flow_log
-            .destination_options
-            .as_ref()
-            .is_some_and(|o| o.hive_compatible_partitions);
-        let key_prefix =
-            flow_log_key_prefix(&resolved.key_prefix, vpc.account_id(), vpc.region(), hive);
-        map.entry((name.clone(), key_prefix.clone()))
-            .or_insert_with(|| Subtree {
-                bucket: name.clone(),
-                key_prefix,
-                account_id: vpc.account_id().to_string(),
-                region: vpc.region().to_string(),
-                users: Vec::new(),
-            })
-            .users
-            .push(index);
-    }
-    map.into_values().collect()
-}
-
 /// How long flow-log data lives, all versions counted, and the words for it.
 enum Lifetime {
     Days(i64, String),
@@ -200,23 +158,36 @@ pub static FAMILY: Family = Family {
 };
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
-    for tree in subtrees(ctx) {
-        let Lookup::Found(b) = bucket(ctx, &tree.bucket) else {
-            continue;
+    for usage in &ctx.destinations {
+        let (Destination::Bucket { name: bucket }, DestinationState::Bucket(b)) =
+            (&usage.destination, &usage.state)
+        else {
+            continue; // Not a bucket, or DST002 or COL002 reports it.
         };
         let Some(lifecycle_config) = &b.lifecycle else {
-            continue;
-        }; // COL002 reports it.
-        let effective = lifecycle::effective(
-            &lifecycle_config.rules,
-            lifecycle_config
-                .transition_default_minimum_object_size
-                .as_deref(),
-            &tree.key_prefix,
-            ctx.today,
-        );
+            continue; // COL002 reports it.
+        };
+        for tree in &usage.subtrees {
+            check_subtree(ctx, bucket, b, lifecycle_config, tree, out);
+        }
+    }
+}
+
+/// Judges the lifecycle that applies to one flow-log subtree of a bucket.
+fn check_subtree(
+    ctx: &Context,
+    bucket: &str,
+    b: &Bucket,
+    lifecycle_config: &BucketLifecycle,
+    tree: &Subtree,
+    out: &mut Vec<Finding>,
+) {
+    let Some(effective) = &tree.effective else {
+        return;
+    };
+    {
         let profiles = &ctx.profiles_using(&tree.users);
-        let path = format!("{}/{}", tree.bucket, tree.key_prefix);
+        let path = format!("{}/{}", bucket, tree.key_prefix);
         let subject = Subject {
             resource_type: "s3-prefix",
             resource_id: path.clone(),
@@ -233,7 +204,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         };
         // Built once: dependents and the effective lifecycle are shared by every check.
         let base = json!({
-            "bucket": tree.bucket,
+            "bucket": bucket,
             "key_prefix": tree.key_prefix,
             "effective": effective,
             "dependents": ctx.dependents(&tree.users),
@@ -260,7 +231,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         effective.why_no_expiration(&lifecycle_config.rules)
                     ),
                     evidence(extra),
-                    put_lifecycle(&tree.bucket),
+                    put_lifecycle(&bucket),
                 ),
                 Some(_) => Verdict::pass(
                     format!("{objects} {}", expiration_text(&effective)),
@@ -279,7 +250,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         expiration_text(&effective)
                     ),
                     evidence(extra),
-                    put_lifecycle(&tree.bucket),
+                    put_lifecycle(&bucket),
                 ),
                 _ => Verdict::pass(
                     format!("{objects} {} (min {min})", expiration_text(&effective)),
@@ -323,7 +294,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         "{objects} {text}: {days} days in all; the policy allows at most {max} days"
                     ),
                     evidence(extra),
-                    put_lifecycle(&tree.bucket),
+                    put_lifecycle(&bucket),
                 ),
                 Lifetime::Days(days, text) => Verdict::pass(
                     format!("{objects} {text}: {days} days in all (max {max})"),
@@ -332,7 +303,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 Lifetime::Forever(text) => Verdict::fail(
                     format!("{objects} {text}; the policy allows at most {max} days"),
                     evidence(extra),
-                    put_lifecycle(&tree.bucket),
+                    put_lifecycle(&bucket),
                 ),
             })
         });
@@ -366,7 +337,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     format!(
                         "add \"ObjectSizeGreaterThan\": 0 to the filter of rule {}, or transition to GLACIER or DEEP_ARCHIVE with TransitionDefaultMinimumObjectSize varies_by_storage_class: {}",
                         t.rule,
-                        put_lifecycle(&tree.bucket)
+                        put_lifecycle(&bucket)
                     ),
                 ),
                 Some(t) => Verdict::pass(
@@ -385,7 +356,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         req.within_days
                     ),
                     evidence(extra),
-                    put_lifecycle(&tree.bucket),
+                    put_lifecycle(&bucket),
                 ),
             })
         });
@@ -405,7 +376,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             let extra = json!({ "VersioningStatus": status, "max_days": req.max_days });
             Some(if !versioning.keeps_noncurrent_versions() {
                 Verdict::pass(
-                    format!("bucket {} is not versioned", tree.bucket),
+                    format!("bucket {} is not versioned", bucket),
                     evidence(extra),
                 )
             } else {
@@ -413,7 +384,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     (None, _) => Verdict::fail(
                         format!(
                             "bucket {} is versioned ({status}) and no rule for {} expires noncurrent versions, so expired flow logs are kept forever{}",
-                            tree.bucket,
+                            bucket,
                             tree.key_prefix,
                             if effective.ineffective.is_empty() {
                                 String::new()
@@ -422,7 +393,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                             }
                         ),
                         evidence(extra),
-                        put_lifecycle(&tree.bucket),
+                        put_lifecycle(&bucket),
                     ),
                     (Some(a), Some(max)) if a.days > i64::from(max) => Verdict::fail(
                         format!(
@@ -430,7 +401,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                             a.days, a.rule
                         ),
                         evidence(extra),
-                        put_lifecycle(&tree.bucket),
+                        put_lifecycle(&bucket),
                     ),
                     (Some(a), _) => Verdict::pass(
                         format!(

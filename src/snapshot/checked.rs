@@ -54,7 +54,8 @@ where
 }
 
 /// The largest retention CloudWatch Logs offers (ten years).
-const MAX_RETENTION_DAYS: i32 = 3653;
+const MAX_RETENTION_DAYS: i32 =
+    crate::aws::CLOUDWATCH_RETENTION_DAYS[crate::aws::CLOUDWATCH_RETENTION_DAYS.len() - 1] as i32;
 
 /// CloudWatch Logs `retentionInDays`: absent (never expire) or 1 to 3653.
 pub fn retention_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
