@@ -1,20 +1,23 @@
 //! The scoping stage: which VPCs are judged under which profile, which flow logs belong to
 //! them, and which destinations those flow logs use. Rules read this; they never re-derive it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::destinations::{self, DestinationState, Subtree};
 use super::estate::{Estate, RegionView};
+use super::qualification::{self, Qualification};
 use crate::destination::{self, Destination, ResolvedDestination};
 use crate::findings::OutOfScope;
 use crate::policy::{Policy, Profile};
-use crate::snapshot::{FlowLog, NetworkInterface, Subnet, Vpc};
+use crate::snapshot::{CollectionError, FlowLog, NetworkInterface, Subnet, Vpc};
 
 /// A VPC that a profile selected.
 pub struct ScopedVpc<'a> {
+    /// Its index in `Context::vpcs`.
+    pub index: usize,
     pub view: &'a RegionView<'a>,
     pub vpc: &'a Vpc,
     pub profile: &'a Profile,
@@ -68,7 +71,7 @@ impl<'a> ScopedVpc<'a> {
     }
 
     /// Flow logs attached to a resource id in this VPC's account and region.
-    pub fn flow_logs_on(&self, resource_id: &str) -> &'a [&'a FlowLog] {
+    fn flow_logs_on(&self, resource_id: &str) -> &'a [&'a FlowLog] {
         self.view
             .flow_logs_by_resource
             .get(resource_id)
@@ -83,6 +86,8 @@ pub struct ScopedFlowLog<'a> {
     /// Index into `Context::vpcs`.
     pub vpc: usize,
     pub destination: Result<ResolvedDestination, String>,
+    /// Whether it counts toward coverage, judged once under its VPC's profile.
+    pub qualification: Qualification,
 }
 
 /// A destination and the flow logs that deliver to it.
@@ -109,6 +114,8 @@ pub struct Context<'a> {
     pub flow_logs: Vec<ScopedFlowLog<'a>>,
     pub destinations: Vec<DestinationUse<'a>>,
     pub out_of_scope: Vec<OutOfScope>,
+    /// Per VPC index: resource id -> indices into `flow_logs` of the logs on it.
+    logs_by_resource: Vec<HashMap<&'a str, Vec<usize>>>,
 }
 
 impl<'a> Context<'a> {
@@ -143,7 +150,12 @@ impl<'a> Context<'a> {
                     )));
                     continue;
                 };
-                let scoped = ScopedVpc { view, vpc, profile };
+                let scoped = ScopedVpc {
+                    index: vpcs.len(),
+                    view,
+                    vpc,
+                    profile,
+                };
                 let empty = scoped.network_interfaces().is_empty();
                 let includes_empty = profile
                     .requirements
@@ -172,6 +184,7 @@ impl<'a> Context<'a> {
                         flow_log: fl,
                         vpc: index,
                         destination: destination::resolve(fl, vpc.account_id(), vpc.region()),
+                        qualification: Qualification::default(),
                     });
                 }
             }
@@ -185,6 +198,28 @@ impl<'a> Context<'a> {
                 &b.flow_log.flow_log_id,
             ))
         });
+
+        let logs_by_resource = qualification::by_resource(
+            vpcs.len(),
+            flow_logs
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (i, f.vpc, f.flow_log.resource_id.as_str())),
+        );
+        let judged = {
+            let logs: Vec<(&FlowLog, &Profile)> = flow_logs
+                .iter()
+                .map(|f| (f.flow_log, vpcs[f.vpc].profile))
+                .collect();
+            let siblings: Vec<&[usize]> = flow_logs
+                .iter()
+                .map(|f| logs_by_resource[f.vpc][f.flow_log.resource_id.as_str()].as_slice())
+                .collect();
+            qualification::judge(&logs, &siblings)
+        };
+        for (f, q) in flow_logs.iter_mut().zip(judged) {
+            f.qualification = q;
+        }
 
         // Flow logs on resources that are not judged VPC resources: say why they were skipped.
         for view in estate.regions() {
@@ -270,7 +305,32 @@ impl<'a> Context<'a> {
             flow_logs,
             destinations,
             out_of_scope,
+            logs_by_resource,
         }
+    }
+
+    /// The scoped flow logs on one resource of a VPC (indices into `flow_logs`).
+    pub fn logs_on(&self, vpc: &ScopedVpc, resource_id: &str) -> &[usize] {
+        self.logs_by_resource[vpc.index]
+            .get(resource_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The EC2 listing failures that make a VPC's coverage unknown: DescribeSubnets,
+    /// DescribeNetworkInterfaces or DescribeFlowLogs failed, were cut short or disagree,
+    /// or the region did not answer.
+    pub fn coverage_failures(&self, vpc: &ScopedVpc) -> Vec<&'a CollectionError> {
+        self.estate.errors.listing(
+            vpc.account_id(),
+            vpc.region(),
+            "ec2",
+            &[
+                "DescribeSubnets",
+                "DescribeNetworkInterfaces",
+                "DescribeFlowLogs",
+            ],
+        )
     }
 
     pub fn vpc_of(&self, flow_log: &ScopedFlowLog<'a>) -> &ScopedVpc<'a> {

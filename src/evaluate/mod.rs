@@ -2,15 +2,19 @@
 //! give the same findings in the same order.
 
 mod context;
+mod coverage;
 mod destinations;
 mod errors;
 mod estate;
+mod qualification;
 mod waivers;
 
 pub use context::{Context, DestinationUse, ScopedFlowLog, ScopedVpc, short_list};
+pub use coverage::{Gap, gap};
 pub use destinations::{DestinationState, Subtree};
 pub use errors::{ErrorIndex, describe};
 pub use estate::{Estate, RegionView};
+pub use qualification::Qualification;
 pub use waivers::WaiverUse;
 
 use chrono::NaiveDate;

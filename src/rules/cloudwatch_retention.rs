@@ -2,8 +2,7 @@
 
 use serde_json::json;
 
-use super::destination::destination_subject;
-use super::{Family, Rule, Verdict, judge_per_profile, with_fields};
+use super::{Family, Rule, Verdict, destination_subject, judge_per_profile, with_fields};
 use crate::destination::Destination;
 use crate::evaluate::{Context, DestinationState};
 use crate::findings::{Category, Finding, Severity};

@@ -5,11 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::coverage::vpc_subject;
-use super::destination::destination_subject;
-use super::{Family, Rule, Subject, Verdict};
+use super::{Family, Rule, Subject, Verdict, destination_subject, vpc_subject};
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState, ScopedVpc, describe};
+use crate::evaluate::{Context, DestinationState, describe};
 use crate::findings::{Category, Finding, Severity};
 use crate::snapshot::{CollectionError, ENDPOINT_UNREACHABLE, consistency};
 
@@ -66,19 +64,6 @@ pub static COVERAGE_UNVERIFIABLE: Rule = Rule {
     fix: "Grant ec2:DescribeSubnets, ec2:DescribeNetworkInterfaces and \
           ec2:DescribeFlowLogs and run again:\n  aws ec2 describe-flow-logs --region eu-west-1",
 };
-
-const EC2_LISTS: [&str; 3] = [
-    "DescribeSubnets",
-    "DescribeNetworkInterfaces",
-    "DescribeFlowLogs",
-];
-
-/// The EC2 listing failures that make a VPC's coverage unknown.
-pub(crate) fn ec2_failures<'a>(ctx: &Context<'a>, vpc: &ScopedVpc) -> Vec<&'a CollectionError> {
-    ctx.estate
-        .errors
-        .listing(vpc.account_id(), vpc.region(), "ec2", &EC2_LISTS)
-}
 
 /// The IAM action behind an API operation, where the two names differ.
 fn iam_action<'a>(service: &str, operation: &'a str) -> &'a str {
@@ -200,7 +185,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 
     for vpc in &ctx.vpcs {
-        let failures = ec2_failures(ctx, vpc);
+        let failures = ctx.coverage_failures(vpc);
         if failures.is_empty() {
             continue;
         }

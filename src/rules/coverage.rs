@@ -7,12 +7,10 @@
 
 use serde_json::{Value, json};
 
-use super::{Family, Rule, Subject, Verdict, collection};
-use crate::aws::TrafficType;
-use crate::evaluate::{Context, ScopedVpc, short_list};
+use super::{Family, Rule, Verdict, vpc_subject};
+use crate::evaluate::{Context, ScopedVpc, gap, short_list};
 use crate::findings::{Category, Finding, Severity};
 use crate::policy::{CoverageLevel, Profile};
-use crate::snapshot::{FlowLog, NetworkInterface, Subnet};
 
 pub static VPC_WITHOUT_FLOW_LOG: Rule = Rule {
     id: "COV001",
@@ -68,189 +66,15 @@ pub static ENI_WITHOUT_FLOW_LOG: Rule = Rule {
           /vpc/flow-logs --deliver-logs-permission-arn arn:aws:iam::111122223333:role/flow-logs",
 };
 
-/// Why a flow log does not record anything, whatever its traffic type, if it does not.
-fn inactive(flow_log: &FlowLog, profile: &Profile) -> Option<String> {
-    let status = flow_log.flow_log_status.as_deref().unwrap_or("unknown");
-    if status != "ACTIVE" {
-        return Some(format!("FlowLogStatus is {status}, not ACTIVE"));
-    }
-    let require_delivery = profile
-        .requirements
-        .flow_logs
-        .as_ref()
-        .is_some_and(|r| r.require_delivery_success);
-    if require_delivery && flow_log.deliver_logs_status.as_deref() == Some("FAILED") {
-        return Some(format!(
-            "delivery FAILED: {}",
-            flow_log
-                .deliver_logs_error_message
-                .as_deref()
-                .unwrap_or("no error message")
-        ));
-    }
-    None
-}
-
-/// The log that completes `flow_log` to ALL traffic, where the policy accepts ALL but not
-/// the log's own type: a working REJECT log on the same resource for an ACCEPT log, or the
-/// other way round. Together the two record every accepted and every rejected flow, which
-/// is what ALL records, so each of them counts (a decision documented in FLS003).
-pub(crate) fn complement<'a>(
-    flow_log: &FlowLog,
-    siblings: &[&'a FlowLog],
-    profile: &Profile,
-) -> Option<&'a FlowLog> {
-    let accepted = &profile.requirements.flow_logs.as_ref()?.traffic_types;
-    if !accepted.contains(&TrafficType::All) {
-        return None;
-    }
-    let other = match flow_log.traffic_type.as_deref()? {
-        "ACCEPT" => "REJECT",
-        "REJECT" => "ACCEPT",
-        _ => return None,
-    };
-    siblings.iter().copied().find(|s| {
-        s.flow_log_id != flow_log.flow_log_id
-            && s.resource_id == flow_log.resource_id
-            && s.traffic_type.as_deref() == Some(other)
-            && inactive(s, profile).is_none()
-    })
-}
-
-/// Why a flow log does not count toward coverage under a profile, if it does not.
-/// `siblings` are the flow logs on the same resource (it may be among them).
-pub(crate) fn disqualification(
-    flow_log: &FlowLog,
-    siblings: &[&FlowLog],
-    profile: &Profile,
-) -> Option<String> {
-    if let Some(reason) = inactive(flow_log, profile) {
-        return Some(reason);
-    }
-    let req = profile.requirements.flow_logs.as_ref()?;
-    let traffic = flow_log.traffic_type.as_deref().unwrap_or("unknown");
-    if req.traffic_types.is_empty()
-        || req.traffic_types.iter().any(|t| t.as_str() == traffic)
-        || complement(flow_log, siblings, profile).is_some()
-    {
-        return None;
-    }
-    let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
-    Some(format!(
-        "TrafficType {traffic} is not accepted (policy accepts {})",
-        accepted.join(", ")
-    ))
-}
-
-/// What is left uncovered in a VPC at a coverage level, counting only logs that `counts`.
-pub(crate) struct Gap<'a> {
-    /// What the verdict was judged on: "vpc", "subnets" or "network interfaces".
-    pub judged: &'static str,
-    pub total: usize,
-    pub uncovered_subnets: Vec<&'a Subnet>,
-    pub uncovered_enis: Vec<&'a NetworkInterface>,
-    pub vpc_uncovered: bool,
-}
-
-impl Gap<'_> {
-    pub fn is_covered(&self) -> bool {
-        !self.vpc_uncovered && self.uncovered_subnets.is_empty() && self.uncovered_enis.is_empty()
-    }
-
-    pub fn uncovered_ids(&self) -> Vec<String> {
-        if self.vpc_uncovered {
-            return vec!["the VPC itself".to_string()];
-        }
-        if !self.uncovered_enis.is_empty() {
-            return self
-                .uncovered_enis
-                .iter()
-                .map(|e| format!("{} ({})", e.network_interface_id, e.subnet_id))
-                .collect();
-        }
-        self.uncovered_subnets
-            .iter()
-            .map(|s| s.subnet_id.clone())
-            .collect()
-    }
-
-    pub fn evidence(&self) -> Value {
-        json!({
-            "judged": self.judged,
-            "total": self.total,
-            "vpc_uncovered": self.vpc_uncovered,
-            "uncovered_subnets": self.uncovered_subnets.iter().map(|s| s.subnet_id.as_str()).collect::<Vec<_>>(),
-            "uncovered_network_interfaces": self.uncovered_enis.iter().map(|e| json!({
-                "NetworkInterfaceId": e.network_interface_id,
-                "SubnetId": e.subnet_id,
-                "InterfaceType": e.interface_type,
-                "Description": e.description,
-            })).collect::<Vec<_>>(),
-        })
-    }
-}
-
-/// `counts` says whether a flow log counts, given the logs on the same resource.
-pub(crate) fn gap<'a>(
-    vpc: &ScopedVpc<'a>,
-    level: CoverageLevel,
-    counts: &dyn Fn(&FlowLog, &[&FlowLog]) -> bool,
-) -> Gap<'a> {
-    let logged = |resource: &str| {
-        let logs = vpc.flow_logs_on(resource);
-        logs.iter().any(|fl| counts(fl, logs))
-    };
-    let vpc_logged = logged(vpc.id());
-    let subnet_logged = |subnet_id: &str| vpc_logged || logged(subnet_id);
-    let enis = vpc.network_interfaces();
-    let subnets = vpc.subnets();
-    let judge_vpc = Gap {
-        judged: "vpc",
-        total: 1,
-        uncovered_subnets: vec![],
-        uncovered_enis: vec![],
-        vpc_uncovered: !vpc_logged,
-    };
-    let judge_subnets = || Gap {
-        judged: "subnets",
-        total: subnets.len(),
-        uncovered_subnets: subnets
-            .iter()
-            .copied()
-            .filter(|s| !subnet_logged(&s.subnet_id))
-            .collect(),
-        uncovered_enis: vec![],
-        vpc_uncovered: false,
-    };
-    match level {
-        CoverageLevel::Vpc => judge_vpc,
-        CoverageLevel::Subnet | CoverageLevel::Eni if subnets.is_empty() && enis.is_empty() => {
-            judge_vpc
-        }
-        CoverageLevel::Subnet => judge_subnets(),
-        CoverageLevel::Eni if enis.is_empty() => judge_subnets(),
-        CoverageLevel::Eni => Gap {
-            judged: "network interfaces",
-            total: enis.len(),
-            uncovered_subnets: vec![],
-            uncovered_enis: enis
-                .iter()
-                .copied()
-                .filter(|e| !subnet_logged(&e.subnet_id) && !logged(&e.network_interface_id))
-                .collect(),
-            vpc_uncovered: false,
-        },
-    }
-}
-
 /// Every flow log attached to the VPC or its parts, with whether it counts and why not.
-fn flow_log_evidence(vpc: &ScopedVpc, profile: &Profile) -> (Vec<Value>, Vec<Value>) {
+fn flow_log_evidence(ctx: &Context, vpc: &ScopedVpc) -> (Vec<Value>, Vec<Value>) {
     let mut qualifying = Vec::new();
     let mut not_counted = Vec::new();
     for resource in vpc.covering_resource_ids() {
-        let siblings = vpc.flow_logs_on(resource);
-        for fl in siblings {
-            match disqualification(fl, siblings, profile) {
+        for &i in ctx.logs_on(vpc, resource) {
+            let scoped = &ctx.flow_logs[i];
+            let fl = scoped.flow_log;
+            match &scoped.qualification.disqualification {
                 None => qualifying.push(json!({
                     "FlowLogId": fl.flow_log_id,
                     "ResourceId": fl.resource_id,
@@ -298,7 +122,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let Some(req) = &profile.requirements.coverage else {
             continue;
         };
-        if !collection::ec2_failures(ctx, vpc).is_empty() {
+        if !ctx.coverage_failures(vpc).is_empty() {
             continue; // COV-unverifiable: reported as an error by the collection rules.
         }
         let rule = match req.level {
@@ -306,10 +130,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             CoverageLevel::Subnet => &SUBNET_WITHOUT_FLOW_LOG,
             CoverageLevel::Eni => &ENI_WITHOUT_FLOW_LOG,
         };
-        let gap = gap(vpc, req.level, &|fl, siblings| {
-            disqualification(fl, siblings, profile).is_none()
-        });
-        let (qualifying, not_counted) = flow_log_evidence(vpc, profile);
+        let gap = gap(ctx, vpc, req.level, &|f| f.qualification.counts());
+        let (qualifying, not_counted) = flow_log_evidence(ctx, vpc);
         let mut evidence = gap.evidence();
         if let Value::Object(map) = &mut evidence {
             map.insert("level".into(), json!(req.level));
@@ -368,16 +190,5 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             Verdict::fail(message, evidence, create_command(vpc, profile))
         };
         out.push(rule.finding(&vpc_subject(vpc), verdict));
-    }
-}
-
-pub(crate) fn vpc_subject(vpc: &ScopedVpc) -> Subject {
-    Subject {
-        resource_type: "vpc",
-        resource_id: vpc.id().to_string(),
-        resource_arn: Some(vpc.arn()),
-        account_id: vpc.account_id().to_string(),
-        region: vpc.region().to_string(),
-        profile: Some(vpc.profile.name.clone()),
     }
 }

@@ -3,12 +3,10 @@
 
 use serde_json::json;
 
-use super::coverage::{self, disqualification};
-use super::flow_log_settings::flow_log_subject;
-use super::{Family, Rule, Subject, Verdict, collection};
+use super::{Family, Rule, Verdict, destination_subject, flow_log_subject, vpc_subject};
 use crate::aws::DestinationType;
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState, DestinationUse, short_list};
+use crate::evaluate::{Context, DestinationState, gap, short_list};
 use crate::findings::{Category, Finding, Severity};
 use crate::snapshot::FlowLog;
 
@@ -78,43 +76,6 @@ pub static STREAM_NOT_ACTIVE: Rule = Rule {
     fix: "Inspect and recreate the stream:\n  aws firehose describe-delivery-stream \
           --delivery-stream-name flow-logs",
 };
-
-/// The subject of a destination finding. A log group or stream is filed under its own
-/// account and region. A bucket is global: it is filed under region `global` and its
-/// owner's account, or its first user's, so that a finding's identity never depends on
-/// whether an auxiliary call such as GetBucketLocation succeeded.
-pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subject {
-    let profiles: Vec<&str> = usage.profiles.iter().map(|p| p.name.as_str()).collect();
-    let (account_id, region) = match &usage.destination {
-        Destination::LogGroup {
-            account_id, region, ..
-        }
-        | Destination::DeliveryStream {
-            account_id, region, ..
-        } => (account_id.clone(), region.clone()),
-        Destination::Bucket { name } => (
-            ctx.estate
-                .bucket(name)
-                .and_then(|b| b.owner_account_id.clone())
-                .or_else(|| {
-                    usage
-                        .users
-                        .first()
-                        .map(|&u| ctx.vpc_of(&ctx.flow_logs[u]).account_id().to_string())
-                })
-                .unwrap_or_default(),
-            "global".to_string(),
-        ),
-    };
-    Subject {
-        resource_type: usage.destination.resource_type(),
-        resource_id: usage.destination.resource_id().to_string(),
-        resource_arn: Some(usage.destination.arn()),
-        account_id,
-        region,
-        profile: Some(profiles.join(",")),
-    }
-}
 
 /// This family's rules, in id order, and the check that emits their findings.
 pub static FAMILY: Family = Family {
@@ -253,7 +214,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         ) else {
             continue;
         };
-        if req.required.is_empty() || !collection::ec2_failures(ctx, vpc).is_empty() {
+        if req.required.is_empty() || !ctx.coverage_failures(vpc).is_empty() {
             continue;
         }
         let mut missing = Vec::new();
@@ -265,11 +226,9 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     .and_then(DestinationType::from_api)
                     == Some(*required)
             };
-            let gap = coverage::gap(vpc, cov.level, &|fl, siblings| {
-                // An ACCEPT/REJECT pair counts only when both reach this type.
-                let same_type: Vec<&FlowLog> =
-                    siblings.iter().copied().filter(|s| of_type(s)).collect();
-                of_type(fl) && disqualification(fl, &same_type, profile).is_none()
+            // An ACCEPT/REJECT pair counts only when both halves reach this type.
+            let gap = gap(ctx, vpc, cov.level, &|f| {
+                of_type(f.flow_log) && f.qualification.counts_within_type()
             });
             per_type.insert(required.as_str().to_string(), gap.evidence());
             if !gap.is_covered() {
@@ -299,6 +258,6 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 ),
             )
         };
-        out.push(REQUIRED_TYPE_MISSING.finding(&coverage::vpc_subject(vpc), verdict));
+        out.push(REQUIRED_TYPE_MISSING.finding(&vpc_subject(vpc), verdict));
     }
 }

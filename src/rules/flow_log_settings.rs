@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::{Family, Rule, Subject, Verdict, coverage};
+use super::{Family, Rule, Verdict, flow_log_subject};
 use crate::aws::DEFAULT_LOG_FIELDS;
-use crate::evaluate::{Context, ScopedFlowLog};
+use crate::evaluate::Context;
 use crate::findings::{Category, Finding, Severity};
 
 pub static NOT_ACTIVE: Rule = Rule {
@@ -113,23 +113,6 @@ pub fn log_format_fields(format: Option<&str>) -> Vec<String> {
     }
 }
 
-pub(crate) fn flow_log_subject(ctx: &Context, fl: &ScopedFlowLog) -> Subject {
-    let vpc = ctx.vpc_of(fl);
-    Subject {
-        resource_type: "flow-log",
-        resource_id: fl.flow_log.flow_log_id.clone(),
-        resource_arn: Some(format!(
-            "arn:aws:ec2:{}:{}:vpc-flow-log/{}",
-            vpc.region(),
-            vpc.account_id(),
-            fl.flow_log.flow_log_id
-        )),
-        account_id: vpc.account_id().to_string(),
-        region: vpc.region().to_string(),
-        profile: Some(vpc.profile.name.clone()),
-    }
-}
-
 /// This family's rules, in id order, and the check that emits their findings.
 pub static FAMILY: Family = Family {
     rules: &[
@@ -202,8 +185,10 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
             let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
             let evidence = json!({ "TrafficType": traffic, "accepted": accepted });
-            let siblings = ctx.vpc_of(sfl).flow_logs_on(on);
-            let complement = coverage::complement(fl, siblings, profile);
+            let complement = sfl
+                .qualification
+                .complement
+                .map(|i| ctx.flow_logs[i].flow_log);
             out.push(TRAFFIC_TYPE.finding(
                 &subject,
                 if accepted.contains(&traffic) {

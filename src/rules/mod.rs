@@ -17,7 +17,8 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::evaluate::Context;
+use crate::destination::Destination;
+use crate::evaluate::{Context, DestinationUse, ScopedFlowLog, ScopedVpc};
 use crate::findings::{Category, Finding, Severity, Status};
 
 #[derive(Debug, Serialize)]
@@ -84,6 +85,73 @@ pub(crate) struct Subject {
     pub account_id: String,
     pub region: String,
     pub profile: Option<String>,
+}
+
+/// The subject of a VPC finding.
+pub(crate) fn vpc_subject(vpc: &ScopedVpc) -> Subject {
+    Subject {
+        resource_type: "vpc",
+        resource_id: vpc.id().to_string(),
+        resource_arn: Some(vpc.arn()),
+        account_id: vpc.account_id().to_string(),
+        region: vpc.region().to_string(),
+        profile: Some(vpc.profile.name.clone()),
+    }
+}
+
+/// The subject of a flow-log finding.
+pub(crate) fn flow_log_subject(ctx: &Context, fl: &ScopedFlowLog) -> Subject {
+    let vpc = ctx.vpc_of(fl);
+    Subject {
+        resource_type: "flow-log",
+        resource_id: fl.flow_log.flow_log_id.clone(),
+        resource_arn: Some(format!(
+            "arn:aws:ec2:{}:{}:vpc-flow-log/{}",
+            vpc.region(),
+            vpc.account_id(),
+            fl.flow_log.flow_log_id
+        )),
+        account_id: vpc.account_id().to_string(),
+        region: vpc.region().to_string(),
+        profile: Some(vpc.profile.name.clone()),
+    }
+}
+
+/// The subject of a destination finding. A log group or stream is filed under its own
+/// account and region. A bucket is global: it is filed under region `global` and its
+/// owner's account, or its first user's, so that a finding's identity never depends on
+/// whether an auxiliary call such as GetBucketLocation succeeded.
+pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subject {
+    let profiles: Vec<&str> = usage.profiles.iter().map(|p| p.name.as_str()).collect();
+    let (account_id, region) = match &usage.destination {
+        Destination::LogGroup {
+            account_id, region, ..
+        }
+        | Destination::DeliveryStream {
+            account_id, region, ..
+        } => (account_id.clone(), region.clone()),
+        Destination::Bucket { name } => (
+            ctx.estate
+                .bucket(name)
+                .and_then(|b| b.owner_account_id.clone())
+                .or_else(|| {
+                    usage
+                        .users
+                        .first()
+                        .map(|&u| ctx.vpc_of(&ctx.flow_logs[u]).account_id().to_string())
+                })
+                .unwrap_or_default(),
+            "global".to_string(),
+        ),
+    };
+    Subject {
+        resource_type: usage.destination.resource_type(),
+        resource_id: usage.destination.resource_id().to_string(),
+        resource_arn: Some(usage.destination.arn()),
+        account_id,
+        region,
+        profile: Some(profiles.join(",")),
+    }
 }
 
 /// The outcome of one check before it becomes a finding.

@@ -231,10 +231,10 @@ fn check_subtree(
                         effective.why_no_expiration(&lifecycle_config.rules)
                     ),
                     evidence(extra),
-                    put_lifecycle(&bucket),
+                    put_lifecycle(bucket),
                 ),
                 Some(_) => Verdict::pass(
-                    format!("{objects} {}", expiration_text(&effective)),
+                    format!("{objects} {}", expiration_text(effective)),
                     evidence(extra),
                 ),
             })
@@ -247,13 +247,13 @@ fn check_subtree(
                 Some(a) if a.days < i64::from(min) => Verdict::fail(
                     format!(
                         "{objects} {}; the policy requires at least {min} days",
-                        expiration_text(&effective)
+                        expiration_text(effective)
                     ),
                     evidence(extra),
-                    put_lifecycle(&bucket),
+                    put_lifecycle(bucket),
                 ),
                 _ => Verdict::pass(
-                    format!("{objects} {} (min {min})", expiration_text(&effective)),
+                    format!("{objects} {} (min {min})", expiration_text(effective)),
                     evidence(extra),
                 ),
             })
@@ -264,21 +264,21 @@ fn check_subtree(
         let lifetime = |a: &lifecycle::Action| -> Option<Lifetime> {
             let versioning = b.versioning.as_ref()?; // COL002 reports it.
             Some(if !versioning.keeps_noncurrent_versions() {
-                Lifetime::Days(a.days, expiration_text(&effective))
+                Lifetime::Days(a.days, expiration_text(effective))
             } else {
                 match &effective.noncurrent_expiration {
                     Some(n) => Lifetime::Days(
                         a.days + n.days,
                         format!(
                             "{}, and their noncurrent versions {} days later (rule {}; the bucket is versioned)",
-                            expiration_text(&effective),
+                            expiration_text(effective),
                             n.days,
                             n.rule
                         ),
                     ),
                     None => Lifetime::Forever(format!(
                         "{}, but the bucket is versioned and no rule expires their noncurrent versions, so the data is kept forever",
-                        expiration_text(&effective)
+                        expiration_text(effective)
                     )),
                 }
             })
@@ -294,7 +294,7 @@ fn check_subtree(
                         "{objects} {text}: {days} days in all; the policy allows at most {max} days"
                     ),
                     evidence(extra),
-                    put_lifecycle(&bucket),
+                    put_lifecycle(bucket),
                 ),
                 Lifetime::Days(days, text) => Verdict::pass(
                     format!("{objects} {text}: {days} days in all (max {max})"),
@@ -303,7 +303,7 @@ fn check_subtree(
                 Lifetime::Forever(text) => Verdict::fail(
                     format!("{objects} {text}; the policy allows at most {max} days"),
                     evidence(extra),
-                    put_lifecycle(&bucket),
+                    put_lifecycle(bucket),
                 ),
             })
         });
@@ -337,7 +337,7 @@ fn check_subtree(
                     format!(
                         "add \"ObjectSizeGreaterThan\": 0 to the filter of rule {}, or transition to GLACIER or DEEP_ARCHIVE with TransitionDefaultMinimumObjectSize varies_by_storage_class: {}",
                         t.rule,
-                        put_lifecycle(&bucket)
+                        put_lifecycle(bucket)
                     ),
                 ),
                 Some(t) => Verdict::pass(
@@ -356,7 +356,7 @@ fn check_subtree(
                         req.within_days
                     ),
                     evidence(extra),
-                    put_lifecycle(&bucket),
+                    put_lifecycle(bucket),
                 ),
             })
         });
@@ -393,7 +393,7 @@ fn check_subtree(
                             }
                         ),
                         evidence(extra),
-                        put_lifecycle(&bucket),
+                        put_lifecycle(bucket),
                     ),
                     (Some(a), Some(max)) if a.days > i64::from(max) => Verdict::fail(
                         format!(
@@ -401,7 +401,7 @@ fn check_subtree(
                             a.days, a.rule
                         ),
                         evidence(extra),
-                        put_lifecycle(&bucket),
+                        put_lifecycle(bucket),
                     ),
                     (Some(a), _) => Verdict::pass(
                         format!(

@@ -1,0 +1,137 @@
+//! Whether each scoped flow log counts toward coverage, judged once for every rule to read.
+//!
+//! A flow log counts when it records something (ACTIVE, and delivering where the policy
+//! requires it) and captures a traffic type the policy accepts. One exception, decided on
+//! purpose: where the policy accepts ALL, an ACCEPT log and a REJECT log on the same
+//! resource, both working, together record every accepted and every rejected flow, which is
+//! what ALL records, so each counts (FLS003 documents it).
+
+use std::collections::HashMap;
+
+use crate::aws::TrafficType;
+use crate::policy::Profile;
+use crate::snapshot::FlowLog;
+
+/// One flow log's qualification under its VPC's profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Qualification {
+    /// Why it records nothing: not ACTIVE, or delivery FAILED where the policy requires
+    /// delivery to succeed.
+    pub inactive: Option<String>,
+    /// The policy accepts its traffic type (or accepts any).
+    pub traffic_accepted: bool,
+    /// The working log on the same resource that completes it to ALL traffic, if it needs
+    /// one and has one (an index into `Context::flow_logs`).
+    pub complement: Option<usize>,
+    /// The same, among logs of its own destination type (for `destinations.required`).
+    pub complement_same_type: Option<usize>,
+    /// Why it does not count toward coverage, if it does not.
+    pub disqualification: Option<String>,
+}
+
+impl Qualification {
+    /// Whether it counts toward coverage.
+    pub fn counts(&self) -> bool {
+        self.disqualification.is_none()
+    }
+
+    /// Whether it counts toward coverage by its own destination type.
+    pub fn counts_within_type(&self) -> bool {
+        self.inactive.is_none() && (self.traffic_accepted || self.complement_same_type.is_some())
+    }
+}
+
+/// Why a flow log records nothing, whatever its traffic type, if it does not.
+fn inactive(flow_log: &FlowLog, profile: &Profile) -> Option<String> {
+    let status = flow_log.flow_log_status.as_deref().unwrap_or("unknown");
+    if status != "ACTIVE" {
+        return Some(format!("FlowLogStatus is {status}, not ACTIVE"));
+    }
+    let require_delivery = profile
+        .requirements
+        .flow_logs
+        .as_ref()
+        .is_some_and(|r| r.require_delivery_success);
+    if require_delivery && flow_log.deliver_logs_status.as_deref() == Some("FAILED") {
+        return Some(format!(
+            "delivery FAILED: {}",
+            flow_log
+                .deliver_logs_error_message
+                .as_deref()
+                .unwrap_or("no error message")
+        ));
+    }
+    None
+}
+
+/// Judges every flow log. `logs` gives each log and its VPC's profile, in
+/// `Context::flow_logs` order; `siblings` maps each log to the logs on the same resource
+/// (itself included).
+pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualification> {
+    let inactive: Vec<Option<String>> = logs.iter().map(|(fl, p)| inactive(fl, p)).collect();
+    logs.iter()
+        .enumerate()
+        .map(|(i, (fl, profile))| {
+            let accepted = profile
+                .requirements
+                .flow_logs
+                .as_ref()
+                .map(|r| r.traffic_types.as_slice())
+                .unwrap_or_default();
+            let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
+            let traffic_accepted =
+                accepted.is_empty() || accepted.iter().any(|t| t.as_str() == traffic);
+            let wants_pair = !traffic_accepted && accepted.contains(&TrafficType::All);
+            let other = match traffic {
+                "ACCEPT" => Some("REJECT"),
+                "REJECT" => Some("ACCEPT"),
+                _ => None,
+            };
+            let completes = |j: &usize, same_type: bool| {
+                let (s, _) = logs[*j];
+                *j != i
+                    && inactive[*j].is_none()
+                    && s.traffic_type.as_deref() == other
+                    && (!same_type || s.log_destination_type == fl.log_destination_type)
+            };
+            let (complement, complement_same_type) = if wants_pair {
+                (
+                    siblings[i].iter().find(|j| completes(j, false)).copied(),
+                    siblings[i].iter().find(|j| completes(j, true)).copied(),
+                )
+            } else {
+                (None, None)
+            };
+            let disqualification = match &inactive[i] {
+                Some(reason) => Some(reason.clone()),
+                None if traffic_accepted || complement.is_some() => None,
+                None => {
+                    let names: Vec<&str> = accepted.iter().map(|t| t.as_str()).collect();
+                    Some(format!(
+                        "TrafficType {traffic} is not accepted (policy accepts {})",
+                        names.join(", ")
+                    ))
+                }
+            };
+            Qualification {
+                inactive: inactive[i].clone(),
+                traffic_accepted,
+                complement,
+                complement_same_type,
+                disqualification,
+            }
+        })
+        .collect()
+}
+
+/// Groups log indices by VPC index, then resource id. `logs` gives (index, VPC, resource).
+pub fn by_resource<'a>(
+    vpcs: usize,
+    logs: impl Iterator<Item = (usize, usize, &'a str)>,
+) -> Vec<HashMap<&'a str, Vec<usize>>> {
+    let mut maps: Vec<HashMap<&'a str, Vec<usize>>> = vec![HashMap::new(); vpcs];
+    for (index, vpc, resource) in logs {
+        maps[vpc].entry(resource).or_default().push(index);
+    }
+    maps
+}
