@@ -594,3 +594,25 @@ fn the_readme_rule_table_is_the_registry() {
         "README.md's rule table differs from `flowaudit rules`"
     );
 }
+
+#[test]
+fn a_destination_with_many_users_gives_counts_and_a_bounded_sample() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = variant(&compliant(), dir.path(), "many.json", |s| {
+        let logs = s["accounts"][0]["regions"][0]["flow_logs"]
+            .as_array_mut()
+            .expect("flow logs");
+        let template = logs[1].clone();
+        for i in 0..25 {
+            let mut copy = template.clone();
+            copy["FlowLogId"] = json!(format!("fl-0c00000000000a{i:03}"));
+            logs.push(copy);
+        }
+    });
+    let report = scan(&file, "policies/production.yaml").json();
+    let dependents = &finding(&report, "DST002", "shop-flow-logs")["evidence"]["dependents"];
+    assert_eq!(dependents["flow_log_count"], 26);
+    assert_eq!(dependents["flow_logs"].as_array().map(Vec::len), Some(10));
+    assert_eq!(dependents["flow_logs"][0], "fl-0c000000000000002");
+    assert_eq!(dependents["vpc_count"], 1);
+}

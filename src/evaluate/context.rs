@@ -360,14 +360,23 @@ impl<'a> Context<'a> {
         (flow_logs, vpcs)
     }
 
-    /// Which flow logs and VPCs depend on a destination, for evidence.
+    /// Which flow logs and VPCs depend on a destination, for evidence: how many, and the
+    /// first [`DEPENDENTS_SAMPLE`] of each in sorted order. A central bucket can have
+    /// thousands of users; repeating all of them in each of its findings would make a
+    /// report grow with resources times users. The snapshot keeps every one.
     pub fn dependents(&self, users: &[usize]) -> Value {
         let (flow_logs, vpcs) = self.dependent_ids(users);
-        let vpcs: Vec<String> = vpcs
+        let sample: Vec<String> = vpcs
             .iter()
+            .take(DEPENDENTS_SAMPLE)
             .map(|(a, r, id)| format!("{a}/{r}/{id}"))
             .collect();
-        json!({ "flow_logs": flow_logs, "vpcs": vpcs })
+        json!({
+            "flow_log_count": flow_logs.len(),
+            "flow_logs": &flow_logs[..flow_logs.len().min(DEPENDENTS_SAMPLE)],
+            "vpc_count": vpcs.len(),
+            "vpcs": sample,
+        })
     }
 
     /// "fl-1, fl-2 (vpc-a, vpc-b)": a short list of dependants for messages.
@@ -480,6 +489,9 @@ fn pattern_selected_log_groups<'a>(
     }
     selected
 }
+
+/// How many dependent flow logs and VPCs a destination's evidence names.
+pub const DEPENDENTS_SAMPLE: usize = 10;
 
 /// Up to five items, then "and N more".
 pub fn short_list<S: AsRef<str>>(items: &[S]) -> String {
