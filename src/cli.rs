@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowaudit::collect::{self, ClientSource, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
-use flowaudit::report::{Format, OutputSpec, Report, render, summary_line};
+use flowaudit::report::{Format, OutputSpec, Report, render, render_to, summary_line};
 use flowaudit::snapshot::Snapshot;
 use flowaudit::{policy, rules, snapshot};
 
@@ -199,8 +199,8 @@ pub fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Collect { live, output } => {
-            let (snapshot, _) = collect_live(&live)?;
-            write_output(output.as_deref(), &snapshot::to_json(&snapshot)?)?;
+            let (_, json) = collect_live(&live)?;
+            write_output(output.as_deref(), &json)?;
             Ok(ExitCode::from(exit::OK))
         }
         Command::Policy {
@@ -239,8 +239,8 @@ pub fn run() -> Result<ExitCode> {
             policy: policy_path,
         } => {
             let report = load_report(&report)?;
-            let (snapshot, snapshot_bytes) = snapshot::load(&snapshot_path)?;
-            let (policy, policy_bytes) = policy::load(&policy_path)?;
+            let (snapshot, snapshot_sha256) = snapshot::load(&snapshot_path)?;
+            let (policy, policy_sha256) = policy::load(&policy_path)?;
             if report.tool.version != flowaudit::VERSION {
                 eprintln!(
                     "note: the report was made by flowaudit {}; this is {}",
@@ -251,9 +251,9 @@ pub fn run() -> Result<ExitCode> {
             let problems = flowaudit::verify::verify(
                 &report,
                 &snapshot,
-                &snapshot_bytes,
+                &snapshot_sha256,
                 &policy,
-                &policy_bytes,
+                &policy_sha256,
             );
             if problems.is_empty() {
                 println!(
@@ -356,8 +356,8 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-/// Collects the account the credentials belong to. Returns the snapshot and its JSON bytes.
-fn collect_live(live: &LiveArgs) -> Result<(Snapshot, Vec<u8>)> {
+/// Collects the account the credentials belong to. Returns the snapshot and its JSON.
+fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -393,19 +393,19 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, Vec<u8>)> {
     })?;
     tracing::info!(requests = collected.requests, "collection finished");
     let json = snapshot::to_json(&collected.snapshot)?;
-    Ok((collected.snapshot, json.into_bytes()))
+    Ok((collected.snapshot, json))
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {
-    let (policy, policy_bytes) = policy::load(&args.policy)?;
-    let (snapshot, snapshot_bytes) = match &args.snapshot {
+    let (policy, policy_sha256) = policy::load(&args.policy)?;
+    let (snapshot, snapshot_sha256) = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
         None => {
-            let (snapshot, bytes) = collect_live(&args.live)?;
+            let (snapshot, json) = collect_live(&args.live)?;
             if let Some(path) = &args.save_snapshot {
-                write_output(Some(path), &String::from_utf8_lossy(&bytes))?;
+                write_output(Some(path), &json)?;
             }
-            (snapshot, bytes)
+            (snapshot, flowaudit::digest::sha256_hex(json.as_bytes()))
         }
     };
     let today = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
@@ -413,21 +413,23 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let report = Report::new(
         evaluation,
         &policy,
-        &policy_bytes,
+        policy_sha256,
         &snapshot,
-        &snapshot_bytes,
+        snapshot_sha256,
         today,
     );
 
-    // Render everything before writing anything, so a failure leaves no partial set.
-    let mut files = Vec::new();
+    // Render everything before any output appears, so a failure leaves no partial set:
+    // a file is rendered into a temporary file beside it (streamed, for JSON) and renamed
+    // into place only when every output has rendered.
+    let mut staged = Vec::new();
     for spec in &args.outputs {
         let format = match spec.format.or(args.format) {
             Some(f) => f,
             None if spec.path == Path::new("-") => Format::Table,
             None => format_from_extension(&spec.path)?,
         };
-        files.push((spec.path.clone(), render(format, &report, false)?));
+        staged.push(stage(&spec.path, |w| render_to(format, &report, false, w))?);
     }
     let in_github = std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true");
     // Reports go to the files named, or else to standard output.
@@ -444,13 +446,18 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             .map(|f| render(f, &report, colour_on_stdout()))
             .transpose()?
     };
-    for (path, text) in &files {
-        write_output(Some(path), text)?;
+    for output in staged {
+        output.commit()?;
     }
     if let Some(text) = stdout_text {
         write_output(None, &text)?;
     }
-    Ok(ExitCode::from(exit_code(&report, args.fail_on)))
+    let code = exit_code(&report, args.fail_on);
+    // Freeing millions of small allocations at exit takes seconds on a large estate, and
+    // the process is about to end: leave that to the operating system.
+    std::mem::forget(report);
+    std::mem::forget(snapshot);
+    Ok(ExitCode::from(code))
 }
 
 fn colour_on_stdout() -> bool {
@@ -503,6 +510,104 @@ fn exit_code(report: &Report, fail_on: Severity) -> u8 {
     }
 }
 
+/// Where an output goes, decided before anything is written.
+enum Target {
+    Stdout,
+    /// A character device, FIFO or socket: written directly, never replaced.
+    Special(PathBuf),
+    /// A regular file, or one that does not exist yet (symlinks already followed).
+    File(PathBuf),
+}
+
+fn target(path: Option<&Path>) -> Result<Target> {
+    let Some(path) = path.filter(|p| *p != Path::new("-")) else {
+        return Ok(Target::Stdout);
+    };
+    let resolved = follow_symlinks(path)?;
+    match std::fs::metadata(&resolved) {
+        Ok(meta) if meta.is_dir() => bail!("cannot write {}: it is a directory", path.display()),
+        Ok(meta) if !meta.is_file() => Ok(Target::Special(resolved)),
+        _ => Ok(Target::File(resolved)),
+    }
+}
+
+/// Writes `text` to a special file or standard output; a reader that stopped early
+/// (`| head`) is not an error worth reporting.
+fn write_direct(target: &Target, text: &str) -> Result<()> {
+    let result = match target {
+        Target::Stdout => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+        }
+        Target::Special(path) => std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes())),
+        Target::File(_) => unreachable!("files are written atomically"),
+    };
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context(match target {
+            Target::Special(path) => format!("cannot write {}", path.display()),
+            _ => "cannot write to standard output".to_string(),
+        }),
+    }
+}
+
+/// An output rendered but not yet visible.
+enum Staged {
+    /// A temporary file beside its target, renamed over it by `commit`.
+    File(tempfile::NamedTempFile, PathBuf),
+    /// Text for standard output or a special file.
+    Direct(Target, String),
+}
+
+impl Staged {
+    fn commit(self) -> Result<()> {
+        match self {
+            Staged::File(tmp, path) => {
+                tmp.persist(&path)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(())
+            }
+            Staged::Direct(target, text) => write_direct(&target, &text),
+        }
+    }
+}
+
+/// Renders an output with `render` into a temporary file beside its target (or, for
+/// standard output and special files, into memory), without making it visible yet.
+fn stage(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> Result<(), flowaudit::report::RenderError>,
+) -> Result<Staged> {
+    match target(Some(path))? {
+        Target::File(resolved) => {
+            let mut tmp = temp_file_beside(&resolved)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            {
+                let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
+                render(&mut writer)?;
+                writer
+                    .flush()
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(Staged::File(tmp, resolved))
+        }
+        other => {
+            let mut buffer = Vec::new();
+            render(&mut buffer)?;
+            Ok(Staged::Direct(
+                other,
+                String::from_utf8(buffer).context("a report is UTF-8")?,
+            ))
+        }
+    }
+}
+
 /// Writes a report or snapshot to `path`, or to standard output for `None` or `-`.
 ///
 /// A regular file (or one that does not exist yet) is written to a temporary file beside
@@ -511,32 +616,11 @@ fn exit_code(report: &Report, fail_on: Severity) -> u8 {
 /// FIFO (`/dev/null`, `/dev/stdout`, a pipe) is written directly: renaming over it would
 /// replace the device with a regular file.
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
-    let Some(path) = path.filter(|p| *p != Path::new("-")) else {
-        let mut stdout = std::io::stdout().lock();
-        return match stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            // A reader that stopped early (`| head`) is not an error worth reporting.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other.context("cannot write to standard output"),
-        };
-    };
-    let target = follow_symlinks(path)?;
-    match std::fs::metadata(&target) {
-        Ok(meta) if meta.is_dir() => bail!("cannot write {}: it is a directory", path.display()),
-        Ok(meta) if !meta.is_file() => {
-            let mut special = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            match special.write_all(text.as_bytes()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.with_context(|| format!("cannot write {}", path.display())),
-            }
-        }
-        _ => write_atomically(&target, text)
-            .with_context(|| format!("cannot write {}", path.display())),
+    let target = target(path)?;
+    match &target {
+        Target::File(resolved) => write_atomically(resolved, text)
+            .with_context(|| format!("cannot write {}", resolved.display())),
+        _ => write_direct(&target, text),
     }
 }
 
@@ -564,7 +648,8 @@ fn follow_symlinks(path: &Path) -> Result<PathBuf> {
     )
 }
 
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+/// A temporary file in the directory of `path`, so that renaming it over `path` is atomic.
+fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -576,7 +661,11 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut tmp = builder.tempfile_in(dir)?;
+    builder.tempfile_in(dir)
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = temp_file_beside(path)?;
     tmp.write_all(text.as_bytes())?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

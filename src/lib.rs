@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod collect;
 pub mod destination;
+pub mod digest;
 pub mod drift;
 pub mod evaluate;
 pub mod findings;

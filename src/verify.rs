@@ -12,9 +12,9 @@ use crate::snapshot::Snapshot;
 pub fn verify(
     report: &Report,
     snapshot: &Snapshot,
-    snapshot_bytes: &[u8],
+    snapshot_sha256: &str,
     policy: &Policy,
-    policy_bytes: &[u8],
+    policy_sha256: &str,
 ) -> Vec<String> {
     let Ok(date) = NaiveDate::parse_from_str(&report.evaluated_on, "%Y-%m-%d") else {
         return vec![format!(
@@ -22,13 +22,12 @@ pub fn verify(
             report.evaluated_on
         )];
     };
-    // Report::new digests the inputs as it re-evaluates them; compare those digests.
     let again = Report::new(
         evaluate(snapshot, policy, date),
         policy,
-        policy_bytes,
+        policy_sha256.to_string(),
         snapshot,
-        snapshot_bytes,
+        snapshot_sha256.to_string(),
         date,
     );
     let mut problems = Vec::new();

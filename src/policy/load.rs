@@ -84,7 +84,8 @@ fn with_hint(message: String) -> String {
     }
 }
 
-pub fn load(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
+/// Reads and parses a policy file; returns it with the SHA-256 of its bytes.
+pub fn load(path: &Path) -> Result<(Policy, String), PolicyError> {
     let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
         path: path.to_path_buf(),
         source,
@@ -99,5 +100,5 @@ pub fn load(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
         }
     })?;
     let policy = parse(text, path)?;
-    Ok((policy, bytes))
+    Ok((policy, crate::digest::sha256_hex(&bytes)))
 }

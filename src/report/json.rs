@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::sha256_hex;
 use crate::evaluate::{Evaluation, WaiverUse};
 use crate::findings::{Finding, OutOfScope, Summary};
 use crate::policy::Policy;
@@ -49,12 +48,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// `policy_sha256` and `snapshot_sha256` are the digests of the exact bytes loaded.
     pub fn new(
         evaluation: Evaluation,
         policy: &Policy,
-        policy_bytes: &[u8],
+        policy_sha256: String,
         snapshot: &Snapshot,
-        snapshot_bytes: &[u8],
+        snapshot_sha256: String,
         evaluated_on: NaiveDate,
     ) -> Report {
         let mut accounts = snapshot.scope.accounts.clone();
@@ -69,10 +69,10 @@ impl Report {
             },
             policy: PolicyRef {
                 name: policy.name.clone(),
-                sha256: sha256_hex(policy_bytes),
+                sha256: policy_sha256,
             },
             snapshot: SnapshotRef {
-                sha256: sha256_hex(snapshot_bytes),
+                sha256: snapshot_sha256,
                 collected_at: snapshot.collected_at.clone(),
                 accounts,
                 regions,

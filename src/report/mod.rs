@@ -14,8 +14,6 @@ mod table;
 pub use format::{Format, OutputSpec};
 pub use json::{PolicyRef, REPORT_SCHEMA_VERSION, Report, SnapshotRef, ToolRef};
 
-use sha2::{Digest, Sha256};
-
 use crate::findings::{Category, Finding, Status};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +22,9 @@ pub enum RenderError {
     Json(#[from] serde_json::Error),
     #[error("cannot render CSV: {0}")]
     Csv(#[from] ::csv::Error),
-    #[error("cannot render XML: {0}")]
-    Xml(#[from] std::io::Error),
+    /// Writing the report (or the XML writer underneath JUnit) failed.
+    #[error("cannot write the report: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Renders a report. `colour` applies to the terminal table only.
@@ -41,6 +40,23 @@ pub fn render(format: Format, report: &Report, colour: bool) -> Result<String, R
         Format::Ocsf => ocsf::render(report)?,
         Format::Github => github::render(report),
     })
+}
+
+/// Renders a report into `out`. JSON is streamed; the other formats are built whole first.
+pub fn render_to(
+    format: Format,
+    report: &Report,
+    colour: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            out.write_all(b"\n")?;
+        }
+        other => out.write_all(render(other, report, colour)?.as_bytes())?,
+    }
+    Ok(())
 }
 
 /// Failures and errors per category, in category order, most severe first within each (and
@@ -81,10 +97,4 @@ pub fn summary_line(report: &Report) -> String {
     )
 }
 
-/// Lower-case hex SHA-256 of the exact bytes evaluated.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::digest::sha256_hex;

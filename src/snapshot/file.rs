@@ -96,14 +96,23 @@ fn describe_json_error(category: serde_json::error::Category, message: String) -
     }
 }
 
-pub fn load(path: &Path) -> Result<(Snapshot, Vec<u8>), SnapshotError> {
+/// Reads and parses a snapshot file; returns it with the SHA-256 of its bytes. The bytes
+/// are hashed on a second thread while they are parsed, and dropped before this returns,
+/// so that a large snapshot is not held twice while it is evaluated.
+pub fn load(path: &Path) -> Result<(Snapshot, String), SnapshotError> {
     let bytes = std::fs::read(path).map_err(|source| SnapshotError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let text = utf8(&bytes, path)?;
-    let snapshot = parse(text, path)?;
-    Ok((snapshot, bytes))
+    std::thread::scope(|scope| {
+        let digest = scope.spawn(|| crate::digest::sha256_hex(&bytes));
+        let snapshot = parse(text, path)?;
+        let digest = digest
+            .join()
+            .unwrap_or_else(|_| crate::digest::sha256_hex(&bytes));
+        Ok((snapshot, digest))
+    })
 }
 
 const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
