@@ -154,7 +154,7 @@ pub struct Finding {
     pub profile: Option<String>,
     pub message: String,
     /// The values that decided the verdict.
-    pub evidence: serde_json::Value,
+    pub evidence: Evidence,
     pub remediation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
@@ -169,6 +169,49 @@ impl Finding {
             &self.account_id,
             &self.region,
         )
+    }
+}
+
+/// A finding's evidence: a JSON object kept as compact text with its keys sorted, built once
+/// when the finding is made. A large estate has hundreds of thousands of findings; as
+/// `serde_json::Value` trees their evidence took more memory than the snapshot itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Evidence(Box<serde_json::value::RawValue>);
+
+impl Evidence {
+    pub fn new(mut value: serde_json::Value) -> Evidence {
+        // Key order must not depend on whether a build enables serde_json's preserve_order.
+        value.sort_all_objects();
+        let text = serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string());
+        match serde_json::value::RawValue::from_string(text) {
+            Ok(raw) => Evidence(raw),
+            Err(_) => Evidence::default(),
+        }
+    }
+
+    /// The evidence as a JSON value, for formats that embed it in their own documents.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Default for Evidence {
+    fn default() -> Evidence {
+        Evidence(
+            serde_json::value::to_raw_value(&serde_json::Map::new()).unwrap_or_else(|_| {
+                // An empty map always serialises; this arm is never taken.
+                serde_json::value::RawValue::NULL.to_owned()
+            }),
+        )
+    }
+}
+
+/// Evidence is equal when it says the same, whatever the whitespace of the text it was
+/// read from (a report written pretty, or compact).
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Evidence) -> bool {
+        self.0.get() == other.0.get() || self.to_value() == other.to_value()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The scoping stage: which VPCs are judged under which profile, which flow logs belong to
 //! them, and which destinations those flow logs use. Rules read this; they never re-derive it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::destinations::{self, DestinationState, Subtree};
 use super::estate::{Estate, RegionView};
 use super::qualification::{self, Qualification};
+use super::{FastMap, FastSet};
 use crate::destination::{self, Destination, ResolvedDestination};
 use crate::findings::OutOfScope;
 use crate::policy::{Policy, Profile};
@@ -21,6 +22,8 @@ pub struct ScopedVpc<'a> {
     pub view: &'a RegionView<'a>,
     pub vpc: &'a Vpc,
     pub profile: &'a Profile,
+    /// See `covering_resource_ids`; worked out once.
+    covering: Vec<&'a str>,
 }
 
 impl<'a> ScopedVpc<'a> {
@@ -59,13 +62,17 @@ impl<'a> ScopedVpc<'a> {
     /// subnets (those listed, and those its ENIs name), and its ENIs, without repeats.
     /// Coverage and the flow-log rules read this one list, so that whatever counts for
     /// coverage is also judged.
-    pub fn covering_resource_ids(&self) -> Vec<&'a str> {
+    pub fn covering_resource_ids(&self) -> &[&'a str] {
+        &self.covering
+    }
+
+    fn find_covering_resource_ids(&self) -> Vec<&'a str> {
         let mut ids = vec![self.id()];
         ids.extend(self.subnets().iter().map(|s| s.subnet_id.as_str()));
         let enis = self.network_interfaces();
         ids.extend(enis.iter().map(|e| e.subnet_id.as_str()));
         ids.extend(enis.iter().map(|e| e.network_interface_id.as_str()));
-        let mut seen = BTreeSet::new();
+        let mut seen = FastSet::with_capacity_and_hasher(ids.len(), Default::default());
         ids.retain(|id| !id.is_empty() && seen.insert(*id));
         ids
     }
@@ -115,14 +122,15 @@ pub struct Context<'a> {
     pub destinations: Vec<DestinationUse<'a>>,
     pub out_of_scope: Vec<OutOfScope>,
     /// Per VPC index: resource id -> indices into `flow_logs` of the logs on it.
-    logs_by_resource: Vec<HashMap<&'a str, Vec<usize>>>,
+    logs_by_resource: Vec<FastMap<&'a str, Vec<usize>>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(estate: &'a Estate<'a>, policy: &'a Policy, today: NaiveDate) -> Context<'a> {
         let mut vpcs = Vec::new();
         let mut out_of_scope = Vec::new();
-        let mut attached: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+        // (account, region) -> ids of the resources of judged VPCs.
+        let mut attached: FastMap<(&str, &str), FastSet<&str>> = FastMap::default();
         for view in estate.regions() {
             let region = view.data.region.as_str();
             let mut region_vpcs: Vec<&Vpc> = view.data.vpcs.iter().collect();
@@ -150,11 +158,12 @@ impl<'a> Context<'a> {
                     )));
                     continue;
                 };
-                let scoped = ScopedVpc {
+                let mut scoped = ScopedVpc {
                     index: vpcs.len(),
                     view,
                     vpc,
                     profile,
+                    covering: Vec::new(),
                 };
                 let empty = scoped.network_interfaces().is_empty();
                 let includes_empty = profile
@@ -169,9 +178,11 @@ impl<'a> Context<'a> {
                     )));
                     continue;
                 }
-                for id in scoped.covering_resource_ids() {
-                    attached.insert((view.account_id, region, id));
-                }
+                scoped.covering = scoped.find_covering_resource_ids();
+                attached
+                    .entry((view.account_id, region))
+                    .or_default()
+                    .extend(scoped.covering.iter().copied());
                 vpcs.push(scoped);
             }
         }
@@ -225,7 +236,10 @@ impl<'a> Context<'a> {
         for view in estate.regions() {
             let region = view.data.region.as_str();
             for fl in &view.data.flow_logs {
-                if attached.contains(&(view.account_id, region, fl.resource_id.as_str())) {
+                if attached
+                    .get(&(view.account_id, region))
+                    .is_some_and(|ids| ids.contains(fl.resource_id.as_str()))
+                {
                     continue;
                 }
                 let known = view.resource_ids.contains(fl.resource_id.as_str());

@@ -1,6 +1,8 @@
 //! The collection errors of a snapshot, indexed once, so that no rule scans the list.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use super::FastMap;
 
 use crate::snapshot::{CollectionError, ENDPOINT_UNREACHABLE, Snapshot, consistency};
 
@@ -22,20 +24,20 @@ type Place<'a> = (&'a str, &'a str);
 pub struct ErrorIndex<'a> {
     all: &'a [CollectionError],
     /// (account, region, service) -> errors.
-    by_service: HashMap<(&'a str, &'a str, &'a str), Vec<&'a CollectionError>>,
+    by_service: FastMap<(&'a str, &'a str, &'a str), Vec<&'a CollectionError>>,
     /// (service, resource) -> errors.
-    by_resource: HashMap<(&'a str, &'a str), Vec<&'a CollectionError>>,
+    by_resource: FastMap<(&'a str, &'a str), Vec<&'a CollectionError>>,
     /// Places whose endpoint did not answer, with that error: every listing there is unknown.
-    unreachable: HashMap<Place<'a>, Vec<&'a CollectionError>>,
+    unreachable: FastMap<Place<'a>, Vec<&'a CollectionError>>,
 }
 
 impl<'a> ErrorIndex<'a> {
     pub fn new(all: &'a [CollectionError]) -> ErrorIndex<'a> {
         let mut index = ErrorIndex {
             all,
-            by_service: HashMap::new(),
-            by_resource: HashMap::new(),
-            unreachable: HashMap::new(),
+            by_service: FastMap::default(),
+            by_resource: FastMap::default(),
+            unreachable: FastMap::default(),
         };
         for e in all {
             let place = (e.account_id.as_str(), e.region.as_str());

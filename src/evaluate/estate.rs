@@ -1,6 +1,8 @@
 //! Lookups over a snapshot, built once so that rules never scan lists per resource.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use super::{FastMap, FastSet};
 
 use super::errors::ErrorIndex;
 use crate::snapshot::{
@@ -12,20 +14,21 @@ use crate::snapshot::{
 pub struct RegionView<'a> {
     pub account_id: &'a str,
     pub data: &'a RegionSnapshot,
-    pub subnets_by_vpc: BTreeMap<&'a str, Vec<&'a Subnet>>,
-    pub enis_by_vpc: BTreeMap<&'a str, Vec<&'a NetworkInterface>>,
-    pub flow_logs_by_resource: BTreeMap<&'a str, Vec<&'a FlowLog>>,
+    pub subnets_by_vpc: FastMap<&'a str, Vec<&'a Subnet>>,
+    pub enis_by_vpc: FastMap<&'a str, Vec<&'a NetworkInterface>>,
+    pub flow_logs_by_resource: FastMap<&'a str, Vec<&'a FlowLog>>,
     pub log_groups: BTreeMap<&'a str, &'a LogGroup>,
-    pub delivery_streams: BTreeMap<&'a str, &'a DeliveryStream>,
-    /// Every VPC, subnet and ENI id seen in this account and region.
-    pub resource_ids: BTreeSet<&'a str>,
+    pub delivery_streams: FastMap<&'a str, &'a DeliveryStream>,
+    /// Every VPC, subnet and ENI id seen in this account and region. (Lookups only; these
+    /// indexes are hash maps because nothing iterates them in an order a user sees.)
+    pub resource_ids: FastSet<&'a str>,
 }
 
 pub struct Estate<'a> {
     pub snapshot: &'a Snapshot,
     /// account id -> region -> view.
     regions: BTreeMap<&'a str, BTreeMap<&'a str, RegionView<'a>>>,
-    buckets: BTreeMap<&'a str, &'a Bucket>,
+    buckets: FastMap<&'a str, &'a Bucket>,
     /// The snapshot's collection errors and the gaps between its listings.
     pub errors: ErrorIndex<'a>,
 }
@@ -39,12 +42,12 @@ impl<'a> Estate<'a> {
                 let mut view = RegionView {
                     account_id: &account.account_id,
                     data,
-                    subnets_by_vpc: BTreeMap::new(),
-                    enis_by_vpc: BTreeMap::new(),
-                    flow_logs_by_resource: BTreeMap::new(),
+                    subnets_by_vpc: FastMap::default(),
+                    enis_by_vpc: FastMap::default(),
+                    flow_logs_by_resource: FastMap::default(),
                     log_groups: BTreeMap::new(),
-                    delivery_streams: BTreeMap::new(),
-                    resource_ids: BTreeSet::new(),
+                    delivery_streams: FastMap::default(),
+                    resource_ids: FastSet::default(),
                 };
                 view.resource_ids
                     .extend(data.vpcs.iter().map(|v| v.vpc_id.as_str()));

@@ -6,8 +6,7 @@
 //! resource, both working, together record every accepted and every rejected flow, which is
 //! what ALL records, so each counts (FLS003 documents it).
 
-use std::collections::HashMap;
-
+use super::FastMap;
 use crate::aws::TrafficType;
 use crate::policy::Profile;
 use crate::snapshot::FlowLog;
@@ -128,8 +127,8 @@ pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualif
 pub fn by_resource<'a>(
     vpcs: usize,
     logs: impl Iterator<Item = (usize, usize, &'a str)>,
-) -> Vec<HashMap<&'a str, Vec<usize>>> {
-    let mut maps: Vec<HashMap<&'a str, Vec<usize>>> = vec![HashMap::new(); vpcs];
+) -> Vec<FastMap<&'a str, Vec<usize>>> {
+    let mut maps: Vec<FastMap<&'a str, Vec<usize>>> = vec![FastMap::default(); vpcs];
     for (index, vpc, resource) in logs {
         maps[vpc].entry(resource).or_default().push(index);
     }

@@ -122,7 +122,7 @@ fn waiver_table(waivers: &[&WaiverUse]) -> String {
 }
 
 fn finding_block(f: &Finding) -> String {
-    let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
+    let evidence = serde_json::to_string_pretty(&f.evidence.to_value()).unwrap_or_default();
     format!(
         "<div class=\"finding\"><div><span class=\"{status}\">{status_text}</span> · <b>{sev}</b> · <code>{rule}</code> · <code>{res}</code> · {acct} {region}</div><p>{msg}</p>{fix}<details open><summary>Evidence</summary><pre>{ev}</pre></details></div>",
         status = f.status.as_str(),

@@ -47,6 +47,37 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// Writes findings one per line, each after a comma unless it is the very first.
+fn write_findings(
+    out: &mut dyn std::io::Write,
+    findings: &[Finding],
+    starts_list: bool,
+) -> Result<(), serde_json::Error> {
+    for (i, finding) in findings.iter().enumerate() {
+        let separator: &[u8] = if i == 0 && starts_list {
+            b"\n    "
+        } else {
+            b",\n    "
+        };
+        out.write_all(separator).map_err(serde_json::Error::io)?;
+        serde_json::to_writer(&mut *out, finding)?;
+    }
+    Ok(())
+}
+
+/// Every field of the report but the findings, in the report's field order.
+#[derive(Serialize)]
+struct ReportHead<'r> {
+    schema_version: u32,
+    tool: &'r ToolRef,
+    policy: &'r PolicyRef,
+    snapshot: &'r SnapshotRef,
+    evaluated_on: &'r str,
+    summary: &'r Summary,
+    out_of_scope: &'r [OutOfScope],
+    waivers: &'r [WaiverUse],
+}
+
 impl Report {
     /// `policy_sha256` and `snapshot_sha256` are the digests of the exact bytes loaded.
     pub fn new(
@@ -86,8 +117,48 @@ impl Report {
     }
 
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        let mut out = serde_json::to_string_pretty(self)?;
-        out.push('\n');
-        Ok(out)
+        let mut out = Vec::new();
+        self.write_json(&mut out)?;
+        String::from_utf8(out).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
+    }
+
+    /// Writes the report as JSON: the envelope pretty-printed, and each finding compact on
+    /// a line of its own. A report of a large estate is then about a quarter smaller, and
+    /// still diffs and greps one finding per line.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> Result<(), serde_json::Error> {
+        let head = serde_json::to_vec_pretty(&ReportHead {
+            schema_version: self.schema_version,
+            tool: &self.tool,
+            policy: &self.policy,
+            snapshot: &self.snapshot,
+            evaluated_on: &self.evaluated_on,
+            summary: &self.summary,
+            out_of_scope: &self.out_of_scope,
+            waivers: &self.waivers,
+        })?;
+        // The head ends with "\n}"; the findings go in before that brace.
+        let open = head.strip_suffix(b"\n}").unwrap_or(&head);
+        let io = serde_json::Error::io;
+        out.write_all(open).map_err(io)?;
+        out.write_all(b",\n  \"findings\": [").map_err(io)?;
+        // The second half is serialised on another core while the first is written.
+        let (first, second) = self.findings.split_at(self.findings.len() / 2);
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| {
+                let mut buffer = Vec::new();
+                write_findings(&mut buffer, second, first.is_empty()).map(|()| buffer)
+            });
+            write_findings(out, first, true)?;
+            match later.join() {
+                Ok(buffer) => out.write_all(&buffer?).map_err(io),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })?;
+        let close: &[u8] = if self.findings.is_empty() {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        };
+        out.write_all(close).map_err(io)
     }
 }

@@ -50,10 +50,7 @@ pub fn render_to(
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            out.write_all(b"\n")?;
-        }
+        Format::Json => report.write_json(out)?,
         other => out.write_all(render(other, report, colour)?.as_bytes())?,
     }
     Ok(())

@@ -79,7 +79,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
                     "name": f.resource_id,
                     "type": f.resource_type,
                     "region": f.region,
-                    "data": f.evidence,
+                    "data": f.evidence.to_value(),
                 }],
                 "cloud": {
                     "provider": "AWS",

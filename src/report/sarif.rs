@@ -77,7 +77,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
                     "category": f.category.as_str(),
                     "account_id": f.account_id,
                     "region": f.region,
-                    "evidence": f.evidence,
+                    "evidence": f.evidence.to_value(),
                 },
             });
             if let (Some(index), Value::Object(map)) = (rule_index, &mut result) {

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::destination::Destination;
 use crate::evaluate::{Context, DestinationUse, ScopedFlowLog, ScopedVpc};
-use crate::findings::{Category, Finding, Severity, Status};
+use crate::findings::{Category, Evidence, Finding, Severity, Status};
 
 #[derive(Debug, Serialize)]
 pub struct Rule {
@@ -70,11 +70,29 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
         .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
 }
 
-/// Runs every family's check over the scoped estate. Order does not matter; evaluation sorts.
+/// Runs every family's check over the scoped estate, the families in parallel: they only
+/// read the context. Their findings are joined in family order, and evaluation sorts them,
+/// so the result does not depend on scheduling.
 pub(crate) fn check_all(ctx: &Context, out: &mut Vec<Finding>) {
-    for family in FAMILIES {
-        (family.check)(ctx, out);
-    }
+    std::thread::scope(|scope| {
+        let running: Vec<_> = FAMILIES
+            .iter()
+            .map(|family| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    (family.check)(ctx, &mut found);
+                    found
+                })
+            })
+            .collect();
+        for family in running {
+            match family.join() {
+                Ok(found) => out.extend(found),
+                // A check that panicked is a bug; surface it as the panic it was.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
 }
 
 /// The resource a finding is about.
@@ -211,7 +229,7 @@ impl Rule {
             region: subject.region.clone(),
             profile: subject.profile.clone(),
             message: verdict.message,
-            evidence: verdict.evidence,
+            evidence: Evidence::new(verdict.evidence),
             remediation: verdict.remediation,
             waiver: None,
         }

@@ -8,7 +8,10 @@
 //! so each gap becomes a collection error for the region, never "out of scope"; a rescan
 //! clears one that came from timing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
+
+/// Lookup-only sets of ids; a fast hasher, since these hold every ENI id of a region.
+type IdSet<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
 
 use super::{CollectionError, RegionSnapshot};
 
@@ -20,13 +23,13 @@ const NAMED: usize = 5;
 
 /// One collection error per listing that lacks resources named elsewhere in the region.
 pub fn listing_gaps(account_id: &str, region: &RegionSnapshot) -> Vec<CollectionError> {
-    let vpcs: BTreeSet<&str> = region.vpcs.iter().map(|v| v.vpc_id.as_str()).collect();
-    let subnets: BTreeSet<&str> = region
+    let vpcs: IdSet = region.vpcs.iter().map(|v| v.vpc_id.as_str()).collect();
+    let subnets: IdSet = region
         .subnets
         .iter()
         .map(|s| s.subnet_id.as_str())
         .collect();
-    let enis: BTreeSet<&str> = region
+    let enis: IdSet = region
         .network_interfaces
         .iter()
         .map(|e| e.network_interface_id.as_str())
