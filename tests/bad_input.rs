@@ -141,6 +141,10 @@ fn misspelt_log_field() {
 }
 
 fn scan_with_snapshot(text: &str) -> (Run, String) {
+    scan_with_snapshot_bytes(text.as_bytes())
+}
+
+fn scan_with_snapshot_bytes(text: &[u8]) -> (Run, String) {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = dir.path().join("snapshot.json");
     std::fs::write(&snapshot, text).unwrap();
@@ -374,24 +378,13 @@ fn a_byte_order_mark_or_a_non_utf8_byte_is_named() {
     let (bom, file) = scan_with_snapshot(&format!("\u{feff}{text}"));
     assert_clean_error(&bom, &format!("{file}:1:1"), &["byte-order mark"]);
 
-    let dir = tempfile::tempdir().unwrap();
-    let snapshot = dir.path().join("latin1.json");
     let mut bytes = text.into_bytes();
     let at = bytes.len() / 2;
     bytes[at] = 0xE9;
-    std::fs::write(&snapshot, &bytes).unwrap();
-    let run = run(&[
-        "scan",
-        "--snapshot",
-        &snapshot.to_string_lossy(),
-        "--policy",
-        &path("policies/production.yaml"),
-        "--date",
-        DATE,
-    ]);
+    let (latin1, file) = scan_with_snapshot_bytes(&bytes);
     assert_clean_error(
-        &run,
-        &snapshot.to_string_lossy(),
+        &latin1,
+        &file,
         &["not UTF-8", &format!("byte offset {at}"), "0xE9"],
     );
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::errors::describe;
-use super::estate::Estate;
+use super::estate::{Estate, RegionView};
 use crate::destination::Destination;
 use crate::lifecycle::{self, Effective};
 use crate::snapshot::{Bucket, DeliveryStream, LogGroup};
@@ -33,6 +33,20 @@ impl DestinationState<'_> {
     }
 }
 
+/// The snapshot's view of an account and region, or why a destination there is unknown.
+fn listed<'e, 'a>(
+    estate: &'e Estate<'a>,
+    account_id: &str,
+    region: &str,
+    consequence: &str,
+) -> Result<&'e RegionView<'a>, DestinationState<'a>> {
+    estate.region(account_id, region).ok_or_else(|| {
+        DestinationState::Unknown(format!(
+            "account {account_id} region {region} is not in the snapshot, so {consequence}"
+        ))
+    })
+}
+
 /// Resolves a destination against the snapshot.
 pub fn state<'a>(estate: &Estate<'a>, destination: &Destination) -> DestinationState<'a> {
     match destination {
@@ -41,10 +55,9 @@ pub fn state<'a>(estate: &Estate<'a>, destination: &Destination) -> DestinationS
             region,
             name,
         } => {
-            let Some(view) = estate.region(account_id, region) else {
-                return DestinationState::Unknown(format!(
-                    "account {account_id} region {region} is not in the snapshot, so its log groups were not listed"
-                ));
+            let view = match listed(estate, account_id, region, "its log groups were not listed") {
+                Ok(view) => view,
+                Err(unknown) => return unknown,
             };
             if let Some(group) = view.log_groups.get(name.as_str()) {
                 return DestinationState::LogGroup(group);
@@ -85,10 +98,9 @@ pub fn state<'a>(estate: &Estate<'a>, destination: &Destination) -> DestinationS
             region,
             name,
         } => {
-            let Some(view) = estate.region(account_id, region) else {
-                return DestinationState::Unknown(format!(
-                    "account {account_id} region {region} is not in the snapshot, so stream {name} was not described"
-                ));
+            let view = match listed(estate, account_id, region, "its streams were not described") {
+                Ok(view) => view,
+                Err(unknown) => return unknown,
             };
             if let Some(stream) = view.delivery_streams.get(name.as_str()) {
                 return DestinationState::Stream(stream);
