@@ -66,6 +66,17 @@ enum Command {
         /// Rule id (COV003) or name (eni-without-flow-log).
         rule: String,
     },
+    /// Join the snapshots of shards (collected per OU or CI job) into one snapshot.
+    /// Resources found in several shards are kept once if identical; copies that differ
+    /// are an error.
+    Merge {
+        /// Snapshot files written by `flowaudit collect`.
+        #[arg(required = true)]
+        snapshots: Vec<PathBuf>,
+        /// Write the merged snapshot here instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Compare two JSON reports: new, resolved and persisting problems. Exits 1 on new ones.
     Diff {
         old: PathBuf,
@@ -212,6 +223,38 @@ pub fn run() -> Result<ExitCode> {
                 ListFormat::Table => list_rules(),
             };
             print!("{text}");
+            Ok(ExitCode::from(exit::OK))
+        }
+        Command::Merge { snapshots, output } => {
+            let mut shards = Vec::new();
+            for path in snapshots {
+                let (snapshot, _) = snapshot::load(&path)?;
+                shards.push((path, snapshot));
+            }
+            let count = shards.len();
+            let (merged, duplicates) = snapshot::merge::merge(shards)?;
+            let json = snapshot::to_json(&merged)?;
+            write_output(output.as_deref(), &json)?;
+            const LISTED: usize = 20;
+            for d in duplicates.iter().take(LISTED) {
+                eprintln!(
+                    "duplicate: {} {} ({}) is in {} and {}, the same in both; kept once",
+                    d.kind,
+                    d.id,
+                    d.place,
+                    d.first.display(),
+                    d.second.display()
+                );
+            }
+            if duplicates.len() > LISTED {
+                eprintln!("... and {} more duplicates", duplicates.len() - LISTED);
+            }
+            eprintln!(
+                "merged {count} snapshots: {} accounts, {} regions, {} duplicates kept once",
+                merged.scope.accounts.len(),
+                merged.scope.regions.len(),
+                duplicates.len()
+            );
             Ok(ExitCode::from(exit::OK))
         }
         Command::Diff {

@@ -3,6 +3,7 @@
 mod checked;
 pub mod consistency;
 mod file;
+pub mod merge;
 mod model;
 
 pub use checked::parse_lifecycle_date;

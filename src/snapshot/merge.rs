@@ -1,0 +1,266 @@
+//! Joining the snapshots of shards (one per CI job or OU, say) into one.
+//!
+//! Resources are joined by their ids within each account and region, buckets by name, and
+//! collection errors by value. A resource found in two shards is kept once when both copies
+//! are the same, and reported; copies that differ are an error, because no rule could tell
+//! which one is true. The scope is the union of the shards' scopes, and `collected_at` the
+//! earliest, so that the merged snapshot says when collection began.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{
+    AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream, FlowLog, LogGroup,
+    NetworkInterface, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, ToolInfo, Vpc,
+};
+
+/// A resource that two shards both hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clash {
+    /// `vpc`, `subnet`, `network-interface`, `flow-log`, `log-group`, `delivery-stream`,
+    /// `bucket` or `collection-error`.
+    pub kind: &'static str,
+    pub id: String,
+    /// `account/region`, or `global` for buckets and errors.
+    pub place: String,
+    pub first: PathBuf,
+    pub second: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error(
+        "{} {} ({}) differs between {} and {}; a merged snapshot cannot hold two versions of \
+         one resource. Collect those shards again, or leave one of them out",
+        .0.kind,
+        .0.id,
+        .0.place,
+        .0.first.display(),
+        .0.second.display()
+    )]
+    Conflict(Clash),
+    #[error("nothing to merge: name at least one snapshot")]
+    Empty,
+}
+
+/// Merges shards, given with the files they came from (for messages).
+/// Returns the merged snapshot and the resources found, identical, in more than one shard.
+pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>), MergeError> {
+    if shards.is_empty() {
+        return Err(MergeError::Empty);
+    }
+    let mut duplicates = Vec::new();
+    let mut regions: BTreeMap<String, BTreeMap<String, RegionTables>> = BTreeMap::new();
+    let mut buckets: Table<Bucket> = Table::default();
+    let mut errors: Table<CollectionError> = Table::default();
+    let mut accounts = Vec::new();
+    let mut region_names = Vec::new();
+    let mut collected_at: Option<String> = None;
+    for (file, shard) in shards {
+        accounts.extend(shard.scope.accounts);
+        region_names.extend(shard.scope.regions);
+        if collected_at
+            .as_ref()
+            .is_none_or(|c| shard.collected_at < *c)
+        {
+            collected_at = Some(shard.collected_at);
+        }
+        for account in shard.accounts {
+            let by_region = regions.entry(account.account_id.clone()).or_default();
+            for region in account.regions {
+                let place = format!("{}/{}", account.account_id, region.region);
+                by_region.entry(region.region.clone()).or_default().add(
+                    region,
+                    &Origin {
+                        file: &file,
+                        place: &place,
+                    },
+                    &mut duplicates,
+                )?;
+            }
+        }
+        let global = Origin {
+            file: &file,
+            place: "global",
+        };
+        for bucket in shard.buckets {
+            let id = bucket.name.clone();
+            buckets.insert("bucket", id, bucket, &global, &mut duplicates)?;
+        }
+        for error in shard.collection_errors {
+            // An error is its own identity: the same failure seen by two shards is one.
+            let id = format!("{error:?}");
+            errors.insert("collection-error", id, error, &global, &mut duplicates)?;
+        }
+    }
+    accounts.sort();
+    accounts.dedup();
+    region_names.sort();
+    region_names.dedup();
+    let mut collection_errors = errors.into_values();
+    collection_errors.sort();
+    let snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "flowaudit".to_string(),
+            version: crate::VERSION.to_string(),
+        },
+        collected_at: collected_at.unwrap_or_default(),
+        scope: CollectionScope {
+            accounts,
+            regions: region_names,
+        },
+        accounts: regions
+            .into_iter()
+            .map(|(account_id, by_region)| AccountSnapshot {
+                account_id,
+                regions: by_region
+                    .into_iter()
+                    .map(|(region, tables)| tables.into_region(region))
+                    .collect(),
+            })
+            .collect(),
+        buckets: buckets.into_values(),
+        collection_errors,
+    };
+    Ok((snapshot, duplicates))
+}
+
+/// Where a resource being merged came from.
+struct Origin<'o> {
+    file: &'o Path,
+    /// `account/region`, or `global`.
+    place: &'o str,
+}
+
+/// Resources of one kind by id, each with the file it first came from. Sorted by id, as
+/// the collector writes them.
+struct Table<T> {
+    by_id: BTreeMap<String, (T, PathBuf)>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            by_id: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T: PartialEq> Table<T> {
+    fn insert(
+        &mut self,
+        kind: &'static str,
+        id: String,
+        value: T,
+        origin: &Origin,
+        duplicates: &mut Vec<Clash>,
+    ) -> Result<(), MergeError> {
+        let Some((kept, first)) = self.by_id.get(&id) else {
+            self.by_id.insert(id, (value, origin.file.to_path_buf()));
+            return Ok(());
+        };
+        let clash = Clash {
+            kind,
+            id,
+            place: origin.place.to_string(),
+            first: first.clone(),
+            second: origin.file.to_path_buf(),
+        };
+        if *kept == value {
+            duplicates.push(clash);
+            Ok(())
+        } else {
+            Err(MergeError::Conflict(clash))
+        }
+    }
+
+    fn insert_all(
+        &mut self,
+        kind: &'static str,
+        values: Vec<T>,
+        id: impl Fn(&T) -> &str,
+        origin: &Origin,
+        duplicates: &mut Vec<Clash>,
+    ) -> Result<(), MergeError> {
+        for value in values {
+            let key = id(&value).to_string();
+            self.insert(kind, key, value, origin, duplicates)?;
+        }
+        Ok(())
+    }
+
+    fn into_values(self) -> Vec<T> {
+        self.by_id.into_values().map(|(v, _)| v).collect()
+    }
+}
+
+/// One account and region's resources, joined across shards.
+#[derive(Default)]
+struct RegionTables {
+    vpcs: Table<Vpc>,
+    subnets: Table<Subnet>,
+    network_interfaces: Table<NetworkInterface>,
+    flow_logs: Table<FlowLog>,
+    log_groups: Table<LogGroup>,
+    delivery_streams: Table<DeliveryStream>,
+}
+
+impl RegionTables {
+    fn add(
+        &mut self,
+        region: RegionSnapshot,
+        origin: &Origin,
+        duplicates: &mut Vec<Clash>,
+    ) -> Result<(), MergeError> {
+        self.vpcs
+            .insert_all("vpc", region.vpcs, |v| &v.vpc_id, origin, duplicates)?;
+        self.subnets.insert_all(
+            "subnet",
+            region.subnets,
+            |s| &s.subnet_id,
+            origin,
+            duplicates,
+        )?;
+        self.network_interfaces.insert_all(
+            "network-interface",
+            region.network_interfaces,
+            |e| &e.network_interface_id,
+            origin,
+            duplicates,
+        )?;
+        self.flow_logs.insert_all(
+            "flow-log",
+            region.flow_logs,
+            |f| &f.flow_log_id,
+            origin,
+            duplicates,
+        )?;
+        self.log_groups.insert_all(
+            "log-group",
+            region.log_groups,
+            |g| &g.log_group_name,
+            origin,
+            duplicates,
+        )?;
+        self.delivery_streams.insert_all(
+            "delivery-stream",
+            region.delivery_streams,
+            |d| &d.delivery_stream_name,
+            origin,
+            duplicates,
+        )
+    }
+
+    fn into_region(self, region: String) -> RegionSnapshot {
+        RegionSnapshot {
+            region,
+            vpcs: self.vpcs.into_values(),
+            subnets: self.subnets.into_values(),
+            network_interfaces: self.network_interfaces.into_values(),
+            flow_logs: self.flow_logs.into_values(),
+            log_groups: self.log_groups.into_values(),
+            delivery_streams: self.delivery_streams.into_values(),
+        }
+    }
+}
