@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use flowaudit::collect::{self, ClientSource, RetryMode, SdkClients, SdkOptions};
+use flowaudit::collect::{self, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
 use flowaudit::report::{Format, OutputSpec, Report, render, render_to, summary_line};
@@ -136,8 +136,26 @@ struct LiveArgs {
     /// Scan every region enabled for the account (DescribeRegions).
     #[arg(long, conflicts_with = "regions")]
     all_regions: bool,
-    /// Regions (and buckets) collected at the same time.
-    #[arg(long, default_value_t = 4)]
+    /// Accounts to scan, comma-separated. Accounts other than the caller's are entered
+    /// with --role-name. Default: the caller's account.
+    #[arg(long, value_delimiter = ',', value_name = "ID", value_parser = parse_account)]
+    accounts: Vec<String>,
+    /// Accounts to leave out, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID", value_parser = parse_account)]
+    exclude_accounts: Vec<String>,
+    /// Role to assume in each account: arn:aws:iam::{account}:role/{NAME}. Its
+    /// credentials are refreshed before they expire.
+    #[arg(long, value_name = "NAME")]
+    role_name: Option<String>,
+    /// External id the role's trust policy requires.
+    #[arg(long, requires = "role_name")]
+    external_id: Option<String>,
+    /// Session name of the assumed roles, as CloudTrail records it.
+    #[arg(long, default_value = "flowaudit", requires = "role_name")]
+    role_session_name: String,
+    /// (Account, region) pairs collected at the same time; buckets have a bound of the same
+    /// size of their own.
+    #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// Attempts per AWS call, the first included; throttling is retried with backoff.
     #[arg(long, default_value_t = 5)]
@@ -156,7 +174,7 @@ struct LiveArgs {
 #[derive(clap::Args)]
 struct ScanArgs {
     /// Snapshot file written by `flowaudit collect`. Without it, the account is scanned live.
-    #[arg(long, conflicts_with_all = ["profile", "regions", "all_regions"])]
+    #[arg(long, conflicts_with_all = ["profile", "regions", "all_regions", "accounts", "role_name"])]
     snapshot: Option<PathBuf>,
     /// With a live scan: also write what was collected, as evidence.
     #[arg(long, conflicts_with = "snapshot")]
@@ -193,6 +211,16 @@ fn parse_format(s: &str) -> Result<Format, String> {
 
 fn parse_output(s: &str) -> Result<OutputSpec, String> {
     s.parse()
+}
+
+fn parse_account(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not an AWS account id; expected 12 digits"
+        ))
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -415,28 +443,60 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
         operation_timeout: std::time::Duration::from_secs(live.operation_timeout.max(1)),
     };
     let collected = runtime.block_on(async {
-        let clients: std::sync::Arc<dyn ClientSource> =
-            std::sync::Arc::new(SdkClients::load(&options).await);
-        let regions = collect::regions(clients.as_ref(), &live.regions, live.all_regions).await?;
-        let account = collect::account_id(clients.as_ref(), &regions).await?;
-        tracing::info!(account = %account, regions = ?regions, "collecting");
+        let base = SdkClients::load(&options).await;
+        let regions = collect::regions(&base, &live.regions, live.all_regions).await?;
+        let caller = collect::account_id(&base, &regions).await?;
+        let accounts = accounts_to_scan(live, &caller)?;
+        tracing::info!(caller = %caller, accounts = ?accounts, regions = ?regions, "collecting");
         let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let role = live.role_name.as_ref().map(|name| collect::RoleEntry {
+            role_name: name.clone(),
+            external_id: live.external_id.clone(),
+            session_name: live.role_session_name.clone(),
+        });
+        let mut targets = Vec::new();
+        for account in &accounts {
+            // The caller's own account is read with the caller's own credentials: a
+            // management account need not hold the member role.
+            let role = role.as_ref().filter(|_| account != &caller);
+            targets.push(collect::enter_account(&base, &caller, account, role, &regions[0]).await);
+        }
         let progress = std::sync::Arc::new(Bar::new());
-        Ok::<_, collect::CollectError>(
-            collect::collect(
-                clients,
-                &account,
-                &regions,
-                live.concurrency,
-                started,
-                progress,
-            )
-            .await,
+        Ok::<_, anyhow::Error>(
+            collect::collect_accounts(targets, &regions, live.concurrency, started, progress).await,
         )
     })?;
     tracing::info!(requests = collected.requests, "collection finished");
     let json = snapshot::to_json(&collected.snapshot)?;
     Ok((collected.snapshot, json))
+}
+
+/// The accounts a live scan covers: those given (or the caller's), less those excluded.
+/// Accounts other than the caller's need a role to be entered.
+fn accounts_to_scan(live: &LiveArgs, caller: &str) -> Result<Vec<String>> {
+    let mut accounts: Vec<String> = if live.accounts.is_empty() {
+        vec![caller.to_string()]
+    } else {
+        live.accounts.clone()
+    };
+    accounts.sort();
+    accounts.dedup();
+    accounts.retain(|a| !live.exclude_accounts.contains(a));
+    if accounts.is_empty() {
+        bail!("no account left to scan: --exclude-accounts removes every account named");
+    }
+    let others: Vec<&String> = accounts.iter().filter(|a| *a != caller).collect();
+    if !others.is_empty() && live.role_name.is_none() {
+        bail!(
+            "--accounts names accounts other than the caller's ({caller}): {}; pass --role-name to enter them",
+            others
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(accounts)
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {

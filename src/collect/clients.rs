@@ -71,9 +71,41 @@ impl SdkClients {
         }
     }
 
+    /// The loaded configuration.
+    pub fn config(&self) -> &SdkConfig {
+        &self.config
+    }
+
     /// Clients from an already loaded configuration.
     pub fn from_config(config: SdkConfig) -> SdkClients {
         SdkClients { config }
+    }
+
+    /// Clients that act in another account through `role_arn`. The credentials come from
+    /// sts:AssumeRole with this configuration's own credentials, and are refreshed before
+    /// they expire, so a run may outlast the role's session duration.
+    pub async fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+    ) -> SdkClients {
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name(session_name)
+            .configure(&self.config);
+        if let Some(id) = external_id {
+            provider = provider.external_id(id);
+        }
+        let provider = provider.build().await;
+        SdkClients {
+            config: self
+                .config
+                .to_builder()
+                .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+                    provider,
+                ))
+                .build(),
+        }
     }
 }
 

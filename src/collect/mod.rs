@@ -13,7 +13,7 @@ mod firehose;
 mod logs;
 mod s3;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -250,6 +250,79 @@ fn internal_error(
     }
 }
 
+/// How to enter accounts other than the caller's.
+#[derive(Debug, Clone)]
+pub struct RoleEntry {
+    /// The role assumed in each account: `arn:aws:iam::{account}:role/{name}`.
+    pub role_name: String,
+    pub external_id: Option<String>,
+    pub session_name: String,
+}
+
+/// The clients for one account: the caller's own, or those of the role assumed there,
+/// proven with sts:GetCallerIdentity. A role that cannot be assumed (or that answers for
+/// another account) is one collection error for that account, and the run goes on.
+pub async fn enter_account(
+    base: &SdkClients,
+    caller: &str,
+    account_id: &str,
+    role: Option<&RoleEntry>,
+    region: &str,
+) -> AccountTarget {
+    let failed = |message: String, arn: &str| AccountTarget {
+        account_id: account_id.to_string(),
+        clients: Err(CollectionError {
+            account_id: account_id.to_string(),
+            region: "global".to_string(),
+            service: "sts".to_string(),
+            operation: "AssumeRole".to_string(),
+            code: "AssumeRoleFailed".to_string(),
+            message,
+            resource_id: Some(arn.to_string()),
+        }),
+    };
+    let Some(role) = role else {
+        return AccountTarget {
+            account_id: account_id.to_string(),
+            clients: Ok(Arc::new(SdkClients::from_config(base.config().clone()))),
+        };
+    };
+    let arn = format!("arn:aws:iam::{account_id}:role/{}", role.role_name);
+    let assumed = base
+        .assume_role(&arn, &role.session_name, role.external_id.as_deref())
+        .await;
+    let (answer, attempts) =
+        attempts::observed(assumed.sts(region).get_caller_identity().send()).await;
+    match answer {
+        Ok(id) if id.account() == Some(account_id) => AccountTarget {
+            account_id: account_id.to_string(),
+            clients: Ok(Arc::new(assumed)),
+        },
+        Ok(id) => failed(
+            format!(
+                "{arn} answered for account {}, not {account_id}",
+                id.account().unwrap_or("(none)")
+            ),
+            &arn,
+        ),
+        Err(e) => {
+            let (code, message) = errors::describe(&e, &attempts);
+            tracing::warn!(
+                account = account_id,
+                caller,
+                "cannot assume {arn}: {code}: {message}"
+            );
+            failed(format!("cannot assume {arn}: {code}: {message}"), &arn)
+        }
+    }
+}
+
+/// One account to collect: its id, and its clients or why it could not be entered.
+pub struct AccountTarget {
+    pub account_id: String,
+    pub clients: Result<Arc<dyn ClientSource>, CollectionError>,
+}
+
 /// Collects one account in the given regions, at most `concurrency` at a time.
 pub async fn collect(
     clients: Arc<dyn ClientSource>,
@@ -259,73 +332,110 @@ pub async fn collect(
     collected_at: String,
     progress: Arc<dyn Progress>,
 ) -> Collected {
+    let target = AccountTarget {
+        account_id: account_id.to_string(),
+        clients: Ok(clients),
+    };
+    collect_accounts(vec![target], regions, concurrency, collected_at, progress).await
+}
+
+/// Collects several accounts in the given regions. Every (account, region) is collected
+/// under one bound of `concurrency` at a time; buckets are inspected afterwards under a
+/// bound of their own, each once per run however many accounts deliver to it, through the
+/// first account (by id) that delivers to it and can read it. An account that could not
+/// be entered is recorded as its own collection error; the others go on.
+pub async fn collect_accounts(
+    targets: Vec<AccountTarget>,
+    regions: &[String],
+    concurrency: usize,
+    collected_at: String,
+    progress: Arc<dyn Progress>,
+) -> Collected {
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    progress.start(regions.len());
-    let mut tasks = JoinSet::new();
-    for region in regions {
-        let (clients, limit, account, region) = (
-            clients.clone(),
-            limit.clone(),
-            account_id.to_string(),
-            region.clone(),
-        );
-        let progress = progress.clone();
-        tasks.spawn(async move {
-            // The semaphore is never closed, so acquiring cannot fail.
-            let _permit = limit.acquire_owned().await.ok();
-            let out = collect_region(clients, account, region.clone()).await;
-            let d = &out.data;
-            progress.region_done(
-                &region,
-                d.vpcs.len() + d.subnets.len() + d.network_interfaces.len() + d.flow_logs.len(),
-            );
-            out
-        });
-    }
-    let mut outcomes = Vec::new();
     let mut errors = Vec::new();
-    let mut requests = 0;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(outcome) => outcomes.push(outcome),
-            // A region task that panicked must still be visible as missing data.
-            Err(e) => errors.push(internal_error(account_id, "unknown", "CollectRegion", &e)),
+    let mut entered: BTreeMap<String, Arc<dyn ClientSource>> = BTreeMap::new();
+    let mut scope_accounts = Vec::new();
+    for target in targets {
+        scope_accounts.push(target.account_id.clone());
+        match target.clients {
+            Ok(clients) => {
+                entered.insert(target.account_id, clients);
+            }
+            Err(e) => errors.push(e),
         }
     }
-    outcomes.sort_by(|a, b| a.data.region.cmp(&b.data.region));
+    progress.start(entered.len() * regions.len());
+    let mut tasks = JoinSet::new();
+    for (account, clients) in &entered {
+        for region in regions {
+            let (clients, limit, account, region) = (
+                clients.clone(),
+                limit.clone(),
+                account.clone(),
+                region.clone(),
+            );
+            let progress = progress.clone();
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquiring cannot fail.
+                let _permit = limit.acquire_owned().await.ok();
+                let out = collect_region(clients, account.clone(), region.clone()).await;
+                let d = &out.data;
+                progress.region_done(
+                    &region,
+                    d.vpcs.len() + d.subnets.len() + d.network_interfaces.len() + d.flow_logs.len(),
+                );
+                (account, out)
+            });
+        }
+    }
+    let mut outcomes: BTreeMap<String, Vec<RegionOutcome>> = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((account, outcome)) => outcomes.entry(account).or_default().push(outcome),
+            // A region task that panicked must still be visible as missing data.
+            Err(e) => errors.push(internal_error("unknown", "unknown", "CollectRegion", &e)),
+        }
+    }
 
-    let mut bucket_names: BTreeSet<String> = BTreeSet::new();
-    for o in &outcomes {
-        for fl in &o.data.flow_logs {
-            if let Ok(r) = destination::resolve(fl, account_id, &o.data.region)
-                && let Destination::Bucket { name } = r.destination
-            {
-                bucket_names.insert(name);
+    // Which accounts deliver to each bucket, in account order.
+    let mut bucket_users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (account, regions) in &outcomes {
+        for o in regions {
+            for fl in &o.data.flow_logs {
+                if let Ok(r) = destination::resolve(fl, account, &o.data.region)
+                    && let Destination::Bucket { name } = r.destination
+                {
+                    bucket_users
+                        .entry(name)
+                        .or_default()
+                        .insert(account.clone());
+                }
             }
         }
     }
-    progress.buckets(bucket_names.len());
+    progress.buckets(bucket_users.len());
     let home = regions
         .first()
         .cloned()
         .unwrap_or_else(|| "us-east-1".to_string());
+    let bucket_limit = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    for name in bucket_names {
-        let (clients, limit, account, home) = (
-            clients.clone(),
-            limit.clone(),
-            account_id.to_string(),
-            home.clone(),
-        );
+    for (name, users) in bucket_users {
+        let readers: Vec<(String, Arc<dyn ClientSource>)> = users
+            .into_iter()
+            .filter_map(|a| entered.get(&a).map(|c| (a, c.clone())))
+            .collect();
+        let (limit, home) = (bucket_limit.clone(), home.clone());
         let progress = progress.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let out = s3::inspect(clients.as_ref(), &home, &account, &name).await;
+            let out = inspect_bucket_once(&readers, &home, &name).await;
             progress.bucket_done(&name);
             out
         });
     }
     let mut buckets = Vec::new();
+    let mut requests = 0;
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(o) => {
@@ -333,18 +443,28 @@ pub async fn collect(
                 errors.extend(o.errors);
                 buckets.push(o.bucket);
             }
-            Err(e) => errors.push(internal_error(account_id, "global", "InspectBucket", &e)),
+            Err(e) => errors.push(internal_error("unknown", "global", "InspectBucket", &e)),
         }
     }
     buckets.sort_by(|a, b| a.name.cmp(&b.name));
     progress.finish();
 
-    let mut region_data = Vec::new();
-    for o in outcomes {
-        requests += o.requests;
-        errors.extend(o.errors);
-        region_data.push(o.data);
+    let mut accounts = Vec::new();
+    for (account_id, mut regions) in outcomes {
+        regions.sort_by(|a, b| a.data.region.cmp(&b.data.region));
+        let mut region_data = Vec::new();
+        for o in regions {
+            requests += o.requests;
+            errors.extend(o.errors);
+            region_data.push(o.data);
+        }
+        accounts.push(AccountSnapshot {
+            account_id,
+            regions: region_data,
+        });
     }
+    scope_accounts.sort();
+    scope_accounts.dedup();
     errors.sort();
     Collected {
         snapshot: Snapshot {
@@ -355,16 +475,42 @@ pub async fn collect(
             },
             collected_at,
             scope: CollectionScope {
-                accounts: vec![account_id.to_string()],
+                accounts: scope_accounts,
                 regions: regions.to_vec(),
             },
-            accounts: vec![AccountSnapshot {
-                account_id: account_id.to_string(),
-                regions: region_data,
-            }],
+            accounts,
             buckets,
             collection_errors: errors,
         },
+        requests,
+    }
+}
+
+/// Inspects a bucket through the first reader that gets any answer from it; when none
+/// does, every reader's failures are kept.
+async fn inspect_bucket_once(
+    readers: &[(String, Arc<dyn ClientSource>)],
+    home: &str,
+    name: &str,
+) -> s3::BucketOutcome {
+    let mut failed = Vec::new();
+    let mut requests = 0;
+    for (account, clients) in readers {
+        let mut out = s3::inspect(clients.as_ref(), home, account, name).await;
+        requests += out.requests;
+        if out.bucket.exists.is_some() || readers.len() == 1 {
+            out.requests = requests;
+            if out.bucket.exists.is_none() {
+                out.errors.extend(failed);
+            }
+            return out;
+        }
+        tracing::info!(bucket = name, account = %account, "bucket not readable from this account; trying the next that delivers to it");
+        failed.extend(out.errors);
+    }
+    s3::BucketOutcome {
+        bucket: s3::unread(name),
+        errors: failed,
         requests,
     }
 }

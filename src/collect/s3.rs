@@ -69,6 +69,20 @@ fn lifecycle_rule(r: &s3::LifecycleRule) -> LifecycleRule {
     }
 }
 
+/// A bucket of which nothing could be read yet.
+pub fn unread(name: &str) -> Bucket {
+    Bucket {
+        name: name.to_string(),
+        exists: None,
+        owner_account_id: None,
+        region: None,
+        versioning: None,
+        lifecycle: None,
+        encryption: None,
+        public_access_block: None,
+    }
+}
+
 /// What one bucket inspection produced.
 pub struct BucketOutcome {
     pub bucket: Bucket,
@@ -85,16 +99,7 @@ pub async fn inspect(
     name: &str,
 ) -> BucketOutcome {
     let mut out = BucketOutcome {
-        bucket: Bucket {
-            name: name.to_string(),
-            exists: None,
-            owner_account_id: None,
-            region: None,
-            versioning: None,
-            lifecycle: None,
-            encryption: None,
-            public_access_block: None,
-        },
+        bucket: unread(name),
         errors: Vec::new(),
         requests: 0,
     };

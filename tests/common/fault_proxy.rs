@@ -20,6 +20,8 @@ pub struct Target {
     pub action: Option<&'static str>,
     pub region: Option<&'static str>,
     pub bucket: Option<&'static str>,
+    /// Text the request body must contain (an account id in an AssumeRole's RoleArn, say).
+    pub body: Option<&'static str>,
 }
 
 impl Target {
@@ -41,11 +43,16 @@ impl Target {
         self.bucket = Some(bucket);
         self
     }
+    pub fn body(mut self, text: &'static str) -> Target {
+        self.body = Some(text);
+        self
+    }
     fn matches(&self, r: &RequestInfo) -> bool {
         self.service.is_none_or(|s| s == r.service)
             && self.action.is_none_or(|a| a == r.action)
             && self.region.is_none_or(|g| g == r.region)
             && self.bucket.is_none_or(|b| Some(b) == r.bucket.as_deref())
+            && self.body.is_none_or(|t| r.body.contains(t))
     }
 }
 
@@ -114,6 +121,7 @@ pub struct RequestInfo {
     pub region: String,
     pub action: String,
     pub bucket: Option<String>,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -319,6 +327,7 @@ fn identify(head: &[u8], body: &[u8]) -> RequestInfo {
         region,
         action,
         bucket,
+        body: body_text.into_owned(),
     }
 }
 

@@ -1,0 +1,193 @@
+//! Several accounts in one run, against moto: member accounts are entered by assuming a
+//! role in each (moto maps the assumed-role credentials to the target account, so each has
+//! its own VPCs), and an account whose role cannot be assumed is reported, not skipped.
+
+mod common;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::Credentials;
+use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
+use common::moto::Moto;
+use common::*;
+use serde_json::Value;
+
+const ROLE: &str = "OrganizationAccountAccessRole";
+const MEMBER_A: &str = "222222222222";
+const MEMBER_B: &str = "333333333333";
+const REGION: &str = "eu-west-1";
+
+/// An SDK configuration acting in `account` through the role, as the test's seeder.
+async fn member(moto: &Moto, account: &str) -> SdkConfig {
+    let caller = moto.sdk_config("us-east-1", "test", "test").await;
+    let creds = aws_sdk_sts::Client::new(&caller)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/{ROLE}"))
+        .role_session_name("seed")
+        .send()
+        .await
+        .expect("moto assumes any role")
+        .credentials
+        .expect("credentials");
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(moto.endpoint())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(
+            creds.access_key_id,
+            creds.secret_access_key,
+            Some(creds.session_token),
+            None,
+            "member",
+        ))
+        .load()
+        .await
+}
+
+/// Creates one VPC with a subnet and no flow log in the account; returns its id.
+async fn uncovered_vpc(config: &SdkConfig) -> String {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .expect("vpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id");
+    ec2.create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.9.1.0/24")
+        .send()
+        .await
+        .expect("subnet");
+    vpc
+}
+
+fn scan_accounts(endpoint: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "scan",
+        "--policy",
+        "fixtures/policies/live.yaml",
+        "--format",
+        "json",
+        "--date",
+        DATE,
+        "--region",
+        REGION,
+    ];
+    args.extend(extra);
+    flowaudit_at_endpoint(endpoint, "test", "test")
+        .current_dir(root())
+        .args(&args)
+        .output()
+        .expect("flowaudit runs")
+        .into()
+}
+
+fn accounts_in(report: &Value) -> std::collections::BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["account_id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn member_accounts_are_entered_by_role_and_judged_apart() {
+    let moto = Moto::start();
+    let vpc_a = uncovered_vpc(&member(&moto, MEMBER_A).await).await;
+    let vpc_b = uncovered_vpc(&member(&moto, MEMBER_B).await).await;
+    let both = format!("{MEMBER_A},{MEMBER_B}");
+
+    let run = scan_accounts(
+        &moto.endpoint(),
+        &["--accounts", &both, "--role-name", ROLE],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        report["snapshot"]["accounts"],
+        serde_json::json!([MEMBER_A, MEMBER_B])
+    );
+    let a = finding(&report, "COV003", &vpc_a);
+    let b = finding(&report, "COV003", &vpc_b);
+    assert_eq!(
+        (a["account_id"].as_str(), a["status"].as_str()),
+        (Some(MEMBER_A), Some("fail"))
+    );
+    assert_eq!(
+        (b["account_id"].as_str(), b["status"].as_str()),
+        (Some(MEMBER_B), Some("fail"))
+    );
+    // Each account's VPC is seen only in its own account.
+    assert_eq!(status(&report, "COV003", &vpc_a).as_deref(), Some("fail"));
+
+    // --exclude-accounts leaves one out.
+    let run = scan_accounts(
+        &moto.endpoint(),
+        &[
+            "--accounts",
+            &both,
+            "--role-name",
+            ROLE,
+            "--exclude-accounts",
+            MEMBER_B,
+        ],
+    );
+    let report = run.json();
+    assert_eq!(accounts_in(&report), [MEMBER_A.to_string()].into());
+
+    // Other accounts without a role to enter them: bad input, named.
+    let run = scan_accounts(&moto.endpoint(), &["--accounts", &both]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--role-name"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_whose_role_cannot_be_assumed_is_an_error_and_the_others_go_on() {
+    let moto = Moto::start();
+    let vpc_a = uncovered_vpc(&member(&moto, MEMBER_A).await).await;
+    let proxy = FaultProxy::start(
+        moto.port,
+        vec![Rule::new(
+            Target::service("sts").action("AssumeRole").body(MEMBER_B),
+            Fault::AccessDenied,
+            Times::Always,
+        )],
+    );
+    let both = format!("{MEMBER_A},{MEMBER_B}");
+    let run = scan_accounts(
+        &proxy.endpoint(),
+        &[
+            "--accounts",
+            &both,
+            "--role-name",
+            ROLE,
+            "--fail-on",
+            "critical",
+            "--max-attempts",
+            "2",
+        ],
+    );
+    // Nothing critical failed, and an account could not be seen: exit 3.
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(status(&report, "COV003", &vpc_a).as_deref(), Some("fail"));
+    let denied = finding(
+        &report,
+        "COL001",
+        "sts:arn:aws:iam::333333333333:role/OrganizationAccountAccessRole",
+    );
+    assert_eq!(denied["status"], "error");
+    assert_eq!(denied["account_id"], MEMBER_B);
+    assert!(
+        denied["evidence"].to_string().contains("AssumeRoleFailed"),
+        "{denied}"
+    );
+    // The account stays in the scope the report names.
+    assert_eq!(
+        report["snapshot"]["accounts"],
+        serde_json::json!([MEMBER_A, MEMBER_B])
+    );
+}
