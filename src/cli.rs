@@ -43,6 +43,11 @@ pub struct Cli {
 enum Command {
     /// Evaluate a live account, or a snapshot, against a policy and report the findings.
     Scan(ScanArgs),
+    /// Print the accounts a live scan with these options would cover, one per line.
+    Accounts {
+        #[command(flatten)]
+        live: LiveArgs,
+    },
     /// Collect a snapshot of a live account for `scan --snapshot`.
     Collect {
         #[command(flatten)]
@@ -140,6 +145,14 @@ struct LiveArgs {
     /// with --role-name. Default: the caller's account.
     #[arg(long, value_delimiter = ',', value_name = "ID", value_parser = parse_account)]
     accounts: Vec<String>,
+    /// Scan every ACTIVE account of the AWS Organization (organizations:ListAccounts, from
+    /// the management or a delegated-admin account).
+    #[arg(long, conflicts_with = "accounts")]
+    org: bool,
+    /// With --org: only the accounts under this organisational unit, at any depth.
+    /// Repeatable.
+    #[arg(long, value_name = "OU_ID", requires = "org")]
+    ou: Vec<String>,
     /// Accounts to leave out, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "ID", value_parser = parse_account)]
     exclude_accounts: Vec<String>,
@@ -237,6 +250,16 @@ pub fn run() -> Result<ExitCode> {
     init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Accounts { live } => {
+            let accounts = runtime()?.block_on(async {
+                let base = SdkClients::load(&sdk_options(&live)).await;
+                let regions = collect::regions(&base, &live.regions, live.all_regions).await?;
+                let caller = collect::account_id(&base, &regions).await?;
+                accounts_to_scan(&live, &base, &caller).await
+            })?;
+            write_output(None, &(accounts.join("\n") + "\n"))?;
+            Ok(ExitCode::from(exit::OK))
+        }
         Command::Collect { live, output } => {
             let (_, json) = collect_live(&live)?;
             write_output(output.as_deref(), &json)?;
@@ -429,24 +452,13 @@ fn init_logging(verbose: u8) {
 
 /// Collects the account the credentials belong to. Returns the snapshot and its JSON.
 fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let options = SdkOptions {
-        profile: live.profile.clone(),
-        retry_mode: match live.retry_mode {
-            RetryModeArg::Standard => RetryMode::Standard,
-            RetryModeArg::Adaptive => RetryMode::Adaptive,
-        },
-        max_attempts: live.max_attempts,
-        operation_timeout: std::time::Duration::from_secs(live.operation_timeout.max(1)),
-    };
-    let collected = runtime.block_on(async {
+    let options = sdk_options(live);
+    let collected = runtime()?.block_on(async {
         let base = SdkClients::load(&options).await;
         let regions = collect::regions(&base, &live.regions, live.all_regions).await?;
         let caller = collect::account_id(&base, &regions).await?;
-        let accounts = accounts_to_scan(live, &caller)?;
+        let accounts = accounts_to_scan(live, &base, &caller).await?;
+        require_role_for_others(live, &accounts, &caller)?;
         tracing::info!(caller = %caller, accounts = ?accounts, regions = ?regions, "collecting");
         let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let role = live.role_name.as_ref().map(|name| collect::RoleEntry {
@@ -454,13 +466,15 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
             external_id: live.external_id.clone(),
             session_name: live.role_session_name.clone(),
         });
-        let mut targets = Vec::new();
-        for account in &accounts {
-            // The caller's own account is read with the caller's own credentials: a
-            // management account need not hold the member role.
-            let role = role.as_ref().filter(|_| account != &caller);
-            targets.push(collect::enter_account(&base, &caller, account, role, &regions[0]).await);
-        }
+        let targets = collect::enter_accounts(
+            std::sync::Arc::new(base),
+            &caller,
+            &accounts,
+            role,
+            &regions[0],
+            live.concurrency,
+        )
+        .await;
         let progress = std::sync::Arc::new(Bar::new());
         Ok::<_, anyhow::Error>(
             collect::collect_accounts(targets, &regions, live.concurrency, started, progress).await,
@@ -471,10 +485,31 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
     Ok((collected.snapshot, json))
 }
 
-/// The accounts a live scan covers: those given (or the caller's), less those excluded.
-/// Accounts other than the caller's need a role to be entered.
-fn accounts_to_scan(live: &LiveArgs, caller: &str) -> Result<Vec<String>> {
-    let mut accounts: Vec<String> = if live.accounts.is_empty() {
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn sdk_options(live: &LiveArgs) -> SdkOptions {
+    SdkOptions {
+        profile: live.profile.clone(),
+        retry_mode: match live.retry_mode {
+            RetryModeArg::Standard => RetryMode::Standard,
+            RetryModeArg::Adaptive => RetryMode::Adaptive,
+        },
+        max_attempts: live.max_attempts,
+        operation_timeout: std::time::Duration::from_secs(live.operation_timeout.max(1)),
+    }
+}
+
+/// The accounts a live scan covers: the organisation's (--org, --ou), those given, or the
+/// caller's; less those excluded. Accounts other than the caller's need a role.
+async fn accounts_to_scan(live: &LiveArgs, base: &SdkClients, caller: &str) -> Result<Vec<String>> {
+    let mut accounts: Vec<String> = if live.org {
+        collect::organization::active_accounts(&base.organizations(), &live.ou).await?
+    } else if live.accounts.is_empty() {
         vec![caller.to_string()]
     } else {
         live.accounts.clone()
@@ -485,18 +520,23 @@ fn accounts_to_scan(live: &LiveArgs, caller: &str) -> Result<Vec<String>> {
     if accounts.is_empty() {
         bail!("no account left to scan: --exclude-accounts removes every account named");
     }
-    let others: Vec<&String> = accounts.iter().filter(|a| *a != caller).collect();
+    Ok(accounts)
+}
+
+/// Accounts other than the caller's can only be entered through a role.
+fn require_role_for_others(live: &LiveArgs, accounts: &[String], caller: &str) -> Result<()> {
+    let others: Vec<&str> = accounts
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != caller)
+        .collect();
     if !others.is_empty() && live.role_name.is_none() {
         bail!(
-            "--accounts names accounts other than the caller's ({caller}): {}; pass --role-name to enter them",
-            others
-                .iter()
-                .map(|a| a.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "the accounts to scan include accounts other than the caller's ({caller}): {}; pass --role-name to enter them",
+            flowaudit::evaluate::short_list(&others)
         );
     }
-    Ok(accounts)
+    Ok(())
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {

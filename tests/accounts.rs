@@ -191,3 +191,102 @@ async fn an_account_whose_role_cannot_be_assumed_is_an_error_and_the_others_go_o
         serde_json::json!([MEMBER_A, MEMBER_B])
     );
 }
+
+/// The accounts `flowaudit accounts` resolves, with the proxy's log of the calls made.
+fn listed_accounts(moto: &Moto, extra: &[&str]) -> (Run, Vec<common::fault_proxy::Logged>) {
+    let proxy = FaultProxy::start(moto.port, vec![]);
+    let mut args = vec!["accounts", "--region", REGION];
+    args.extend(extra);
+    let run: Run = flowaudit_at_endpoint(&proxy.endpoint(), "test", "test")
+        .args(&args)
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    (run, proxy.log())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_organisation_is_listed_page_by_page_and_by_unit() {
+    let moto = Moto::start();
+    let org =
+        aws_sdk_organizations::Client::new(&moto.sdk_config("us-east-1", "test", "test").await);
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("organisation");
+    let mut members = Vec::new();
+    for i in 0..24 {
+        let status = org
+            .create_account()
+            .account_name(format!("member-{i}"))
+            .email(format!("member-{i}@example.com"))
+            .send()
+            .await
+            .expect("account")
+            .create_account_status
+            .expect("status");
+        members.push(status.account_id.expect("account id"));
+    }
+
+    // 25 accounts (the management account too) take two pages of at most 20.
+    let (run, log) = listed_accounts(&moto, &["--org"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(listed.len(), 25, "{}", run.stdout);
+    assert!(members.iter().all(|m| listed.contains(&m.as_str())));
+    let pages = log
+        .iter()
+        .filter(|l| l.request.action == "ListAccounts")
+        .count();
+    assert!(pages >= 2, "ListAccounts was called {pages} times");
+
+    // --ou: the accounts under a unit, at any depth.
+    let root = org.list_roots().send().await.expect("roots").roots()[0]
+        .id()
+        .expect("root id")
+        .to_string();
+    let unit = org
+        .create_organizational_unit()
+        .parent_id(&root)
+        .name("workloads")
+        .send()
+        .await
+        .expect("ou")
+        .organizational_unit
+        .and_then(|u| u.id)
+        .expect("ou id");
+    let child = org
+        .create_organizational_unit()
+        .parent_id(&unit)
+        .name("prod")
+        .send()
+        .await
+        .expect("child ou")
+        .organizational_unit
+        .and_then(|u| u.id)
+        .expect("child ou id");
+    for (account, parent) in [(&members[0], &unit), (&members[1], &child)] {
+        org.move_account()
+            .account_id(account)
+            .source_parent_id(&root)
+            .destination_parent_id(parent)
+            .send()
+            .await
+            .expect("moved");
+    }
+    let (run, _) = listed_accounts(&moto, &["--org", "--ou", &unit]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut expected = vec![members[0].clone(), members[1].clone()];
+    expected.sort();
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), expected);
+
+    // A scan of the unit enters both accounts by role.
+    let run = scan_accounts(
+        &moto.endpoint(),
+        &["--org", "--ou", &unit, "--role-name", ROLE],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["snapshot"]["accounts"], serde_json::json!(expected));
+}

@@ -81,6 +81,17 @@ impl SdkClients {
         SdkClients { config }
     }
 
+    /// An AWS Organizations client. Organizations is a global service answered from
+    /// us-east-1.
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        aws_sdk_organizations::Client::from_conf(
+            aws_sdk_organizations::config::Builder::from(&self.config)
+                .region(Region::new("us-east-1"))
+                .interceptor(AttemptLog)
+                .build(),
+        )
+    }
+
     /// Clients that act in another account through `role_arn`. The credentials come from
     /// sts:AssumeRole with this configuration's own credentials, and are refreshed before
     /// they expire, so a run may outlast the role's session duration.

@@ -11,6 +11,7 @@ mod ec2;
 mod errors;
 mod firehose;
 mod logs;
+pub mod organization;
 mod s3;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,6 +46,8 @@ pub enum CollectError {
     Identity { tried: String, failures: String },
     #[error("cannot list the account's regions, so nothing was scanned: {0}")]
     Regions(String),
+    #[error("cannot list the organisation's accounts, so nothing was scanned: {0}")]
+    Organization(String),
 }
 
 impl CollectError {
@@ -315,6 +318,48 @@ pub async fn enter_account(
             failed(format!("cannot assume {arn}: {code}: {message}"), &arn)
         }
     }
+}
+
+/// Enters every account, at most `concurrency` at a time; returns them in account order.
+/// The caller's own account is read with the caller's own credentials: a management
+/// account need not hold the member role.
+pub async fn enter_accounts(
+    base: Arc<SdkClients>,
+    caller: &str,
+    accounts: &[String],
+    role: Option<RoleEntry>,
+    region: &str,
+    concurrency: usize,
+) -> Vec<AccountTarget> {
+    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    let mut task_accounts = BTreeMap::new();
+    for account in accounts {
+        let role = role.clone().filter(|_| account != caller);
+        let (base, limit) = (base.clone(), limit.clone());
+        let (caller, id, region) = (caller.to_string(), account.clone(), region.to_string());
+        let task = tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            enter_account(&base, &caller, &id, role.as_ref(), &region).await
+        });
+        task_accounts.insert(task.id(), account.clone());
+    }
+    let mut targets = Vec::new();
+    while let Some(joined) = tasks.join_next_with_id().await {
+        match joined {
+            Ok((_, target)) => targets.push(target),
+            // An account whose entry failed inside flowaudit is still in scope, as an error.
+            Err(e) => {
+                let account = task_accounts.get(&e.id()).cloned().unwrap_or_default();
+                targets.push(AccountTarget {
+                    clients: Err(internal_error(&account, "global", "AssumeRole", &e)),
+                    account_id: account,
+                });
+            }
+        }
+    }
+    targets.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    targets
 }
 
 /// One account to collect: its id, and its clients or why it could not be entered.
