@@ -153,6 +153,10 @@ struct LiveArgs {
     /// Repeatable.
     #[arg(long, value_name = "OU_ID", requires = "org")]
     ou: Vec<String>,
+    /// The account that owns the central flow-log buckets, entered (with --role-name) only
+    /// to read them, even when it is not scanned.
+    #[arg(long, value_name = "ID", value_parser = parse_account)]
+    log_archive_account: Option<String>,
     /// Accounts to leave out, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "ID", value_parser = parse_account)]
     exclude_accounts: Vec<String>,
@@ -466,8 +470,17 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
             external_id: live.external_id.clone(),
             session_name: live.role_session_name.clone(),
         });
-        let targets = collect::enter_accounts(
-            std::sync::Arc::new(base),
+        let base = std::sync::Arc::new(base);
+        let archive = match &live.log_archive_account {
+            Some(archive) => {
+                require_role_for_others(live, std::slice::from_ref(archive), &caller)?;
+                let role = role.as_ref().filter(|_| archive != &caller);
+                Some(collect::enter_account(&base, &caller, archive, role, &regions[0]).await)
+            }
+            None => None,
+        };
+        let scanned = collect::enter_accounts(
+            base,
             &caller,
             &accounts,
             role,
@@ -475,6 +488,7 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
             live.concurrency,
         )
         .await;
+        let targets = collect::Accounts { scanned, archive };
         let progress = std::sync::Arc::new(Bar::new());
         Ok::<_, anyhow::Error>(
             collect::collect_accounts(targets, &regions, live.concurrency, started, progress).await,

@@ -290,3 +290,129 @@ async fn the_organisation_is_listed_page_by_page_and_by_unit() {
     let report = run.json();
     assert_eq!(report["snapshot"]["accounts"], serde_json::json!(expected));
 }
+
+const ARCHIVE: &str = "444444444444";
+
+/// A VPC with an ALL-traffic flow log to `bucket`, in the account `config` acts in.
+async fn vpc_logging_to(config: &SdkConfig, bucket: &str) -> String {
+    let vpc = uncovered_vpc(config).await;
+    let out = aws_sdk_ec2::Client::new(config)
+        .create_flow_logs()
+        .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)
+        .resource_ids(&vpc)
+        .traffic_type(aws_sdk_ec2::types::TrafficType::All)
+        .log_destination_type(aws_sdk_ec2::types::LogDestinationType::S3)
+        .log_destination(format!("arn:aws:s3:::{bucket}"))
+        .send()
+        .await
+        .expect("flow log");
+    assert!(out.unsuccessful().is_empty(), "{:?}", out.unsuccessful());
+    vpc
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_central_bucket_is_read_once_through_its_owner_and_judged_per_account() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
+        ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    };
+    let moto = Moto::start();
+    let archive = member(&moto, ARCHIVE).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&archive)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("central-archive")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    // Only member A's subtree expires.
+    let rule = LifecycleRule::builder()
+        .id("member-a")
+        .status(ExpirationStatus::Enabled)
+        .filter(
+            LifecycleRuleFilter::builder()
+                .prefix(format!("AWSLogs/{MEMBER_A}/"))
+                .build(),
+        )
+        .expiration(LifecycleExpiration::builder().days(180).build())
+        .build()
+        .expect("rule");
+    s3.put_bucket_lifecycle_configuration()
+        .bucket("central-archive")
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("lifecycle"),
+        )
+        .send()
+        .await
+        .expect("lifecycle set");
+    vpc_logging_to(&member(&moto, MEMBER_A).await, "central-archive").await;
+    vpc_logging_to(&member(&moto, MEMBER_B).await, "central-archive").await;
+
+    let proxy = FaultProxy::start(moto.port, vec![]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("snapshot.json");
+    let both = format!("{MEMBER_A},{MEMBER_B}");
+    let run = scan_accounts(
+        &proxy.endpoint(),
+        &[
+            "--accounts",
+            &both,
+            "--role-name",
+            ROLE,
+            "--log-archive-account",
+            ARCHIVE,
+            "--save-snapshot",
+            &saved.to_string_lossy(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+
+    // Read once, through the archive account that owns it.
+    let lifecycle_reads = proxy
+        .log()
+        .iter()
+        .filter(|l| {
+            l.request.action == "GetBucketLifecycleConfiguration"
+                && l.request.bucket.as_deref() == Some("central-archive")
+        })
+        .count();
+    assert_eq!(lifecycle_reads, 1);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
+    assert_eq!(snapshot["buckets"][0]["OwnerAccountId"], ARCHIVE);
+    // The archive account is read, not scanned.
+    assert_eq!(
+        report["snapshot"]["accounts"],
+        serde_json::json!([MEMBER_A, MEMBER_B])
+    );
+    assert_eq!(
+        finding(&report, "DST002", "central-archive")["account_id"],
+        ARCHIVE
+    );
+
+    // Each delivering account's subtree is judged on its own.
+    let subtree =
+        |account: &str| format!("central-archive/AWSLogs/{account}/vpcflowlogs/{REGION}/");
+    let a = finding(&report, "S3L001", &subtree(MEMBER_A));
+    let b = finding(&report, "S3L001", &subtree(MEMBER_B));
+    assert_eq!(
+        (a["status"].as_str(), a["account_id"].as_str()),
+        (Some("pass"), Some(MEMBER_A))
+    );
+    assert_eq!(
+        (b["status"].as_str(), b["account_id"].as_str()),
+        (Some("fail"), Some(MEMBER_B))
+    );
+}

@@ -148,6 +148,13 @@ impl RegionRules {
 }
 
 /// S3 mocks for a bucket that answers every call.
+/// ListBuckets, which the collector asks once per account to tell buckets' owners: none
+/// owned here.
+fn list_buckets_rule() -> Rule {
+    mock!(aws_sdk_s3::Client::list_buckets)
+        .then_output(|| aws_sdk_s3::operation::list_buckets::ListBucketsOutput::builder().build())
+}
+
 fn healthy_bucket_rules() -> Vec<Rule> {
     use aws_sdk_s3::operation::{
         get_bucket_encryption::GetBucketEncryptionOutput,
@@ -243,9 +250,14 @@ async fn every_page_is_collected() {
             }),
     ];
     let s3_rules = healthy_bucket_rules();
+    let listing = list_buckets_rule();
     let source = Mocked {
         regions: vec![rules.clients("eu-west-1")],
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+        s3: mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            s3_rules.iter().chain(std::iter::once(&listing))
+        ),
     };
     let snapshot = collect_with(source, &["eu-west-1"]).await;
     let region = &snapshot.accounts[0].regions[0];
@@ -290,9 +302,14 @@ async fn throttling_is_retried_until_it_succeeds() {
         .build();
     rules.flow_logs = vec![throttled];
     let s3_rules = healthy_bucket_rules();
+    let listing = list_buckets_rule();
     let source = Mocked {
         regions: vec![rules.clients("eu-west-1")],
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+        s3: mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            s3_rules.iter().chain(std::iter::once(&listing))
+        ),
     };
     let snapshot = collect_with(source, &["eu-west-1"]).await;
     assert_eq!(
@@ -321,9 +338,10 @@ async fn throttling_that_outlasts_the_retries_is_recorded() {
             .repeatedly()
             .build(),
     ];
+    let listing = list_buckets_rule();
     let source = Mocked {
         regions: vec![rules.clients("eu-west-1")],
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, Vec::<&Rule>::new()),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, std::iter::once(&listing)),
     };
     let snapshot = collect_with(source, &["eu-west-1"]).await;
     let e = &snapshot.collection_errors;
@@ -375,9 +393,14 @@ async fn access_denied_in_one_region_leaves_the_others_reported() {
     ];
     let fine = RegionRules::simple("vpc-ok", "logs-bucket");
     let s3_rules = healthy_bucket_rules();
+    let listing = list_buckets_rule();
     let source = Mocked {
         regions: vec![denied.clients("ap-south-1"), fine.clients("eu-west-1")],
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+        s3: mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            s3_rules.iter().chain(std::iter::once(&listing))
+        ),
     };
     let snapshot = collect_with(source, &["ap-south-1", "eu-west-1"]).await;
     let ops: Vec<(&str, &str, &str)> = snapshot
@@ -448,9 +471,14 @@ async fn a_bucket_in_another_account_is_unverifiable_with_a_hint() {
             .repeatedly()
             .build(),
     ];
+    let listing = list_buckets_rule();
     let source = Mocked {
         regions: vec![rules.clients("eu-west-1")],
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, denied.iter()),
+        s3: mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            denied.iter().chain(std::iter::once(&listing))
+        ),
     };
     let snapshot = collect_with(source, &["eu-west-1"]).await;
     assert_eq!(

@@ -381,7 +381,18 @@ pub async fn collect(
         account_id: account_id.to_string(),
         clients: Ok(clients),
     };
-    collect_accounts(vec![target], regions, concurrency, collected_at, progress).await
+    let accounts = Accounts {
+        scanned: vec![target],
+        archive: None,
+    };
+    collect_accounts(accounts, regions, concurrency, collected_at, progress).await
+}
+
+/// The accounts of a run: those scanned, and a log-archive account entered only to read
+/// the buckets it owns.
+pub struct Accounts {
+    pub scanned: Vec<AccountTarget>,
+    pub archive: Option<AccountTarget>,
 }
 
 /// Collects several accounts in the given regions. Every (account, region) is collected
@@ -390,7 +401,7 @@ pub async fn collect(
 /// first account (by id) that delivers to it and can read it. An account that could not
 /// be entered is recorded as its own collection error; the others go on.
 pub async fn collect_accounts(
-    targets: Vec<AccountTarget>,
+    accounts: Accounts,
     regions: &[String],
     concurrency: usize,
     collected_at: String,
@@ -400,7 +411,17 @@ pub async fn collect_accounts(
     let mut errors = Vec::new();
     let mut entered: BTreeMap<String, Arc<dyn ClientSource>> = BTreeMap::new();
     let mut scope_accounts = Vec::new();
-    for target in targets {
+    // The archive account reads buckets; it is not scanned unless it is also named.
+    let mut readers_only: BTreeMap<String, Arc<dyn ClientSource>> = BTreeMap::new();
+    if let Some(archive) = accounts.archive {
+        match archive.clients {
+            Ok(clients) => {
+                readers_only.insert(archive.account_id, clients);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for target in accounts.scanned {
         scope_accounts.push(target.account_id.clone());
         match target.clients {
             Ok(clients) => {
@@ -442,6 +463,7 @@ pub async fn collect_accounts(
         }
     }
 
+    let mut requests = 0;
     // Which accounts deliver to each bucket, in account order.
     let mut bucket_users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (account, regions) in &outcomes {
@@ -463,24 +485,62 @@ pub async fn collect_accounts(
         .first()
         .cloned()
         .unwrap_or_else(|| "us-east-1".to_string());
+    // Who owns each bucket: one ListBuckets per entered account (its own buckets). A
+    // listing that fails only leaves owners unknown; the buckets are still read.
+    let mut listing = JoinSet::new();
+    for (account, clients) in entered.iter().chain(readers_only.iter()) {
+        let (account, clients, home, limit) = (
+            account.clone(),
+            clients.clone(),
+            home.clone(),
+            limit.clone(),
+        );
+        listing.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let owned = s3::owned_buckets(clients.as_ref(), &home, &account).await;
+            (account, owned)
+        });
+    }
+    let mut owned: Vec<(String, Vec<String>)> = Vec::new();
+    while let Some(joined) = listing.join_next().await {
+        requests += 1;
+        match joined {
+            Ok(found) => owned.push(found),
+            Err(e) => tracing::warn!("listing an account's buckets failed inside flowaudit: {e}"),
+        }
+    }
+    owned.sort();
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    for (account, names) in owned {
+        for name in names {
+            owners.entry(name).or_insert_with(|| account.clone());
+        }
+    }
     let bucket_limit = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (name, users) in bucket_users {
-        let readers: Vec<(String, Arc<dyn ClientSource>)> = users
+        // The owner reads its bucket first, if it was entered; then the delivering accounts.
+        let owner = owners.get(&name).cloned();
+        let mut order: Vec<String> = owner.iter().cloned().collect();
+        order.extend(users.into_iter().filter(|a| Some(a) != owner.as_ref()));
+        let readers: Vec<(String, Arc<dyn ClientSource>)> = order
             .into_iter()
-            .filter_map(|a| entered.get(&a).map(|c| (a, c.clone())))
+            .filter_map(|a| {
+                let clients = entered.get(&a).or_else(|| readers_only.get(&a))?;
+                Some((a, clients.clone()))
+            })
             .collect();
         let (limit, home) = (bucket_limit.clone(), home.clone());
         let progress = progress.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let out = inspect_bucket_once(&readers, &home, &name).await;
+            let mut out = inspect_bucket_once(&readers, &home, &name).await;
+            out.bucket.owner_account_id = owner;
             progress.bucket_done(&name);
             out
         });
     }
     let mut buckets = Vec::new();
-    let mut requests = 0;
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(o) => {

@@ -69,6 +69,32 @@ fn lifecycle_rule(r: &s3::LifecycleRule) -> LifecycleRule {
     }
 }
 
+/// The buckets an account owns (ListBuckets), to tell a central bucket's owner. A failure
+/// only leaves the owner unknown (the bucket is then read through the accounts that deliver
+/// to it), so it is logged, not recorded as a collection error.
+pub async fn owned_buckets(
+    clients: &dyn ClientSource,
+    home_region: &str,
+    account_id: &str,
+) -> Vec<String> {
+    let (answer, attempts) = observed(clients.s3(home_region).list_buckets().send()).await;
+    match answer {
+        Ok(out) => out
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name().map(str::to_string))
+            .collect(),
+        Err(e) => {
+            let (code, message) = errors::describe(&e, &attempts);
+            tracing::warn!(
+                account = account_id,
+                "ListBuckets failed ({code}: {message}); bucket owners in this account stay unknown"
+            );
+            Vec::new()
+        }
+    }
+}
+
 /// A bucket of which nothing could be read yet.
 pub fn unread(name: &str) -> Bucket {
     Bucket {
