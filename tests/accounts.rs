@@ -416,3 +416,42 @@ async fn the_central_bucket_is_read_once_through_its_owner_and_judged_per_accoun
         (Some("fail"), Some(MEMBER_B))
     );
 }
+
+/// Every IAM action granted by a document's statements.
+fn actions_in(value: &Value) -> std::collections::BTreeSet<String> {
+    value["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Value::String(a) => vec![a.clone()],
+            Value::Array(list) => list
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_stackset_role_grants_exactly_the_read_only_document() {
+    // The document is what a scan needs: tests/live.rs runs a scan under it alone with IAM
+    // enforcement on. The StackSets template must grant the same, no more and no less.
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/iam-read-only-policy.json")).expect("doc"),
+    )
+    .expect("JSON");
+    let template: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("docs/flowaudit-read-role.yaml")).expect("template"),
+    )
+    .expect("the template is YAML");
+    let policy =
+        &template["Resources"]["FlowauditReadRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+    let policy: Value = serde_json::to_value(policy).expect("plain data");
+    assert_eq!(actions_in(&policy), actions_in(&document));
+    assert_eq!(
+        template["Resources"]["FlowauditReadRole"]["Type"].as_str(),
+        Some("AWS::IAM::Role")
+    );
+}

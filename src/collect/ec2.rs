@@ -4,6 +4,7 @@ use aws_sdk_ec2::types as ec2;
 
 use super::RegionOutcome;
 use super::errors::Call;
+use super::pace::{EC2_DESCRIBE_PER_SECOND, Pacer};
 use crate::snapshot::{
     DestinationOptions, FlowLog, NetworkInterface, NetworkInterfaceAttachment, Subnet, Tag, Vpc,
 };
@@ -95,10 +96,12 @@ pub fn flow_log(f: &ec2::FlowLog) -> FlowLog {
 /// Drains a paginator into `out`, one request per page. A failed page is recorded and ends
 /// that list; evaluation then treats the list as unknown, never as empty. A page that
 /// could not reach the endpoint at all marks the region unreachable (see `RegionOutcome`).
+/// Each page waits for its turn under `pace` (see `pace`).
 macro_rules! list_pages {
-    ($out:expr, $call:expr, $request:expr, |$page:ident| $take:expr) => {{
+    ($out:expr, $pace:expr, $call:expr, $request:expr, |$page:ident| $take:expr) => {{
         let mut pages = $request.into_paginator().send();
         loop {
+            $pace.wait().await;
             let (page, attempts) = $crate::collect::attempts::observed(pages.next()).await;
             let Some(page) = page else { break };
             $out.requests += 1;
@@ -132,8 +135,11 @@ pub async fn collect(
         operation,
         resource_id: None,
     };
+    // The four lists share EC2's Describe* rate.
+    let mut pace = Pacer::per_second(EC2_DESCRIBE_PER_SECOND);
     list_pages!(
         out,
+        pace,
         call("DescribeVpcs"),
         client.describe_vpcs().max_results(1000),
         |page| { out.data.vpcs.extend(page.vpcs().iter().map(vpc)) }
@@ -143,6 +149,7 @@ pub async fn collect(
     }
     list_pages!(
         out,
+        pace,
         call("DescribeSubnets"),
         client.describe_subnets().max_results(1000),
         |page| { out.data.subnets.extend(page.subnets().iter().map(subnet)) }
@@ -152,6 +159,7 @@ pub async fn collect(
     }
     list_pages!(
         out,
+        pace,
         call("DescribeNetworkInterfaces"),
         client.describe_network_interfaces().max_results(1000),
         |page| out
@@ -164,6 +172,7 @@ pub async fn collect(
     }
     list_pages!(
         out,
+        pace,
         call("DescribeFlowLogs"),
         client.describe_flow_logs().max_results(1000),
         |page| {

@@ -3,6 +3,7 @@
 use super::RegionOutcome;
 use super::ec2::list_pages;
 use super::errors::Call;
+use super::pace::{DESCRIBE_LOG_GROUPS_PER_SECOND, Pacer};
 use crate::snapshot::LogGroup;
 
 fn log_group(g: &aws_sdk_cloudwatchlogs::types::LogGroup) -> LogGroup {
@@ -30,9 +31,16 @@ pub async fn collect(
         operation: "DescribeLogGroups",
         resource_id: None,
     };
-    list_pages!(out, call, client.describe_log_groups().limit(50), |page| {
-        out.data
-            .log_groups
-            .extend(page.log_groups().iter().map(log_group))
-    });
+    let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
+    list_pages!(
+        out,
+        pace,
+        call,
+        client.describe_log_groups().limit(50),
+        |page| {
+            out.data
+                .log_groups
+                .extend(page.log_groups().iter().map(log_group))
+        }
+    );
 }

@@ -12,6 +12,7 @@ mod errors;
 mod firehose;
 mod logs;
 pub mod organization;
+mod pace;
 mod s3;
 
 use std::collections::{BTreeMap, BTreeSet};
