@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Bar {
     bar: ProgressBar,
     resources: AtomicUsize,
+    errors: AtomicUsize,
 }
 
 impl Bar {
@@ -20,27 +21,32 @@ impl Bar {
             ProgressDrawTarget::hidden()
         };
         let bar = ProgressBar::with_draw_target(None, target);
-        let style = ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
+        let style = ProgressStyle::with_template(
+            "{spinner} {prefix} [{bar:30}] {pos}/{len} (ETA {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
         bar.set_style(style);
         Bar {
             bar,
             resources: AtomicUsize::new(0),
+            errors: AtomicUsize::new(0),
         }
     }
 }
 
 impl Progress for Bar {
-    fn start(&self, regions: usize) {
-        self.bar.set_prefix("regions");
-        self.bar.set_length(regions as u64);
+    fn start(&self, pairs: usize) {
+        self.bar.set_prefix("accounts x regions");
+        self.bar.set_length(pairs as u64);
     }
-    fn region_done(&self, region: &str, resources: usize) {
+    fn region_done(&self, account: &str, region: &str, resources: usize, errors: usize) {
         let seen = self.resources.fetch_add(resources, Ordering::Relaxed) + resources;
+        let failed = self.errors.fetch_add(errors, Ordering::Relaxed) + errors;
         self.bar.inc(1);
-        self.bar
-            .set_message(format!("{region} done, {seen} resources seen"));
+        self.bar.set_message(format!(
+            "{account}/{region} done; {seen} resources seen, {failed} errors so far"
+        ));
     }
     fn buckets(&self, count: usize) {
         self.bar.set_prefix("buckets");

@@ -64,8 +64,9 @@ impl CollectError {
 
 /// Reports collection progress, for a progress bar.
 pub trait Progress: Send + Sync {
-    fn start(&self, _regions: usize) {}
-    fn region_done(&self, _region: &str, _resources: usize) {}
+    /// `pairs` (account, region) pairs are about to be collected.
+    fn start(&self, _pairs: usize) {}
+    fn region_done(&self, _account: &str, _region: &str, _resources: usize, _errors: usize) {}
     fn buckets(&self, _count: usize) {}
     fn bucket_done(&self, _name: &str) {}
     fn finish(&self) {}
@@ -448,8 +449,10 @@ pub async fn collect_accounts(
                 let out = collect_region(clients, account.clone(), region.clone()).await;
                 let d = &out.data;
                 progress.region_done(
+                    &account,
                     &region,
                     d.vpcs.len() + d.subnets.len() + d.network_interfaces.len() + d.flow_logs.len(),
+                    out.errors.len(),
                 );
                 (account, out)
             });
