@@ -145,6 +145,9 @@ struct LiveArgs {
     /// with --role-name. Default: the caller's account.
     #[arg(long, value_delimiter = ',', value_name = "ID", value_parser = parse_account)]
     accounts: Vec<String>,
+    /// Accounts to scan, from a file: one id per line; `#` starts a comment.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["accounts", "org"])]
+    accounts_file: Option<PathBuf>,
     /// Scan every ACTIVE account of the AWS Organization (organizations:ListAccounts, from
     /// the management or a delegated-admin account).
     #[arg(long, conflicts_with = "accounts")]
@@ -191,7 +194,7 @@ struct LiveArgs {
 #[derive(clap::Args)]
 struct ScanArgs {
     /// Snapshot file written by `flowaudit collect`. Without it, the account is scanned live.
-    #[arg(long, conflicts_with_all = ["profile", "regions", "all_regions", "accounts", "role_name"])]
+    #[arg(long, conflicts_with_all = ["profile", "regions", "all_regions", "accounts", "accounts_file", "org", "role_name"])]
     snapshot: Option<PathBuf>,
     /// With a live scan: also write what was collected, as evidence.
     #[arg(long, conflicts_with = "snapshot")]
@@ -523,6 +526,8 @@ fn sdk_options(live: &LiveArgs) -> SdkOptions {
 async fn accounts_to_scan(live: &LiveArgs, base: &SdkClients, caller: &str) -> Result<Vec<String>> {
     let mut accounts: Vec<String> = if live.org {
         collect::organization::active_accounts(&base.organizations(), &live.ou).await?
+    } else if let Some(file) = &live.accounts_file {
+        read_accounts_file(file)?
     } else if live.accounts.is_empty() {
         vec![caller.to_string()]
     } else {
@@ -533,6 +538,27 @@ async fn accounts_to_scan(live: &LiveArgs, base: &SdkClients, caller: &str) -> R
     accounts.retain(|a| !live.exclude_accounts.contains(a));
     if accounts.is_empty() {
         bail!("no account left to scan: --exclude-accounts removes every account named");
+    }
+    Ok(accounts)
+}
+
+/// The account ids of an accounts file: one per line, `#` comments and blank lines ignored.
+fn read_accounts_file(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read accounts file {}", path.display()))?;
+    let mut accounts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let id = line.split('#').next().unwrap_or_default().trim();
+        if id.is_empty() {
+            continue;
+        }
+        match parse_account(id) {
+            Ok(id) => accounts.push(id),
+            Err(e) => bail!("accounts file {}:{}:1: {e}", path.display(), i + 1),
+        }
+    }
+    if accounts.is_empty() {
+        bail!("accounts file {} names no account", path.display());
     }
     Ok(accounts)
 }

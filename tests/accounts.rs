@@ -138,6 +138,37 @@ async fn member_accounts_are_entered_by_role_and_judged_apart() {
     let report = run.json();
     assert_eq!(accounts_in(&report), [MEMBER_A.to_string()].into());
 
+    // --accounts-file: one id per line, comments allowed.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("shard-1");
+    std::fs::write(&file, format!("# shard 1\n{MEMBER_B}  # payments\n\n")).expect("written");
+    let run = scan_accounts(
+        &moto.endpoint(),
+        &[
+            "--accounts-file",
+            &file.to_string_lossy(),
+            "--role-name",
+            ROLE,
+        ],
+    );
+    assert_eq!(accounts_in(&run.json()), [MEMBER_B.to_string()].into());
+    std::fs::write(&file, "12345\n").expect("written");
+    let run = scan_accounts(
+        &moto.endpoint(),
+        &[
+            "--accounts-file",
+            &file.to_string_lossy(),
+            "--role-name",
+            ROLE,
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}:1:1", file.display())),
+        "{}",
+        run.stderr
+    );
+
     // Other accounts without a role to enter them: bad input, named.
     let run = scan_accounts(&moto.endpoint(), &["--accounts", &both]);
     assert_eq!(run.code, 2, "{}", run.stderr);
