@@ -64,17 +64,8 @@ async fn uncovered_vpc(config: &SdkConfig) -> String {
 }
 
 fn scan_accounts(endpoint: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "scan",
-        "--policy",
-        "fixtures/policies/live.yaml",
-        "--format",
-        "json",
-        "--date",
-        DATE,
-        "--region",
-        REGION,
-    ];
+    let mut args = live_scan_args();
+    args.extend(["--region", REGION]);
     args.extend(extra);
     flowaudit_at_endpoint(endpoint, "test", "test")
         .current_dir(root())

@@ -34,18 +34,9 @@ struct Outcome {
 
 fn scan_through(moto: &Moto, rules: Vec<Rule>, extra: &[&str]) -> Outcome {
     let proxy = FaultProxy::start(moto.port, rules);
-    let mut args = vec![
-        "scan",
-        "--policy",
-        "fixtures/policies/live.yaml",
-        "--format",
-        "json",
-        "--date",
-        DATE,
-        // No rule of the live policy is critical: a clean run exits 0, an incomplete one 3.
-        "--fail-on",
-        "critical",
-    ];
+    let mut args = live_scan_args();
+    // No rule of the live policy is critical: a clean run exits 0, an incomplete one 3.
+    args.extend(["--fail-on", "critical"]);
     if !extra.contains(&"--max-attempts") {
         args.extend(["--max-attempts", ATTEMPTS]);
     }

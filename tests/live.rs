@@ -19,15 +19,7 @@ fn flowaudit_at(moto: &Moto, key: &str, secret: &str) -> assert_cmd::Command {
 }
 
 fn live_scan(moto: &Moto, key: &str, secret: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "scan",
-        "--policy",
-        "fixtures/policies/live.yaml",
-        "--format",
-        "json",
-        "--date",
-        DATE,
-    ];
+    let mut args = live_scan_args();
     for r in REGIONS {
         args.extend(["--region", r]);
     }

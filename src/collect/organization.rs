@@ -36,6 +36,20 @@ where
     ))
 }
 
+/// Runs a paginated Organizations request to its last page, handing each page to `$take`;
+/// a failed page ends the listing with an error naming the operation.
+macro_rules! each_page {
+    ($request:expr, $operation:literal, |$page:ident| $take:expr) => {{
+        let mut pages = $request.max_results(PAGE).into_paginator().send();
+        loop {
+            let (page, attempts) = observed(pages.next()).await;
+            let Some(page) = page else { break };
+            let $page = page.map_err(|e| failed($operation, &e, &attempts))?;
+            $take;
+        }
+    }};
+}
+
 /// The ACTIVE accounts of the organisation, or of the given units and those below them.
 pub async fn active_accounts(
     client: &aws_sdk_organizations::Client,
@@ -43,17 +57,8 @@ pub async fn active_accounts(
 ) -> Result<Vec<String>, CollectError> {
     let mut ids = BTreeSet::new();
     if units.is_empty() {
-        let mut pages = client
-            .list_accounts()
-            .max_results(PAGE)
-            .into_paginator()
-            .send();
-        loop {
-            let (page, attempts) = observed(pages.next()).await;
-            let Some(page) = page else { break };
-            let page = page.map_err(|e| failed("ListAccounts", &e, &attempts))?;
-            ids.extend(page.accounts().iter().filter_map(active_id));
-        }
+        each_page!(client.list_accounts(), "ListAccounts", |page| ids
+            .extend(page.accounts().iter().filter_map(active_id)));
         return Ok(ids.into_iter().collect());
     }
     let mut pending: Vec<String> = units.to_vec();
@@ -62,35 +67,22 @@ pub async fn active_accounts(
         if !seen.insert(unit.clone()) {
             continue;
         }
-        let mut pages = client
-            .list_accounts_for_parent()
-            .parent_id(&unit)
-            .max_results(PAGE)
-            .into_paginator()
-            .send();
-        loop {
-            let (page, attempts) = observed(pages.next()).await;
-            let Some(page) = page else { break };
-            let page = page.map_err(|e| failed("ListAccountsForParent", &e, &attempts))?;
-            ids.extend(page.accounts().iter().filter_map(active_id));
-        }
-        let mut pages = client
-            .list_organizational_units_for_parent()
-            .parent_id(&unit)
-            .max_results(PAGE)
-            .into_paginator()
-            .send();
-        loop {
-            let (page, attempts) = observed(pages.next()).await;
-            let Some(page) = page else { break };
-            let page =
-                page.map_err(|e| failed("ListOrganizationalUnitsForParent", &e, &attempts))?;
-            pending.extend(
+        each_page!(
+            client.list_accounts_for_parent().parent_id(&unit),
+            "ListAccountsForParent",
+            |page| ids.extend(page.accounts().iter().filter_map(active_id))
+        );
+        each_page!(
+            client
+                .list_organizational_units_for_parent()
+                .parent_id(&unit),
+            "ListOrganizationalUnitsForParent",
+            |page| pending.extend(
                 page.organizational_units()
                     .iter()
-                    .filter_map(|u| u.id().map(str::to_string)),
-            );
-        }
+                    .filter_map(|u| u.id().map(str::to_string))
+            )
+        );
     }
     Ok(ids.into_iter().collect())
 }

@@ -42,6 +42,20 @@ pub fn flowaudit_at_endpoint(endpoint: &str, key: &str, secret: &str) -> Command
     cmd
 }
 
+/// `scan` of a live account under the live test policy, as JSON on the test date; callers
+/// add the regions, accounts and options they test.
+pub fn live_scan_args() -> Vec<&'static str> {
+    vec![
+        "scan",
+        "--policy",
+        "fixtures/policies/live.yaml",
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ]
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
