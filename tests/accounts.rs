@@ -477,3 +477,110 @@ fn the_stackset_role_grants_exactly_the_read_only_document() {
         Some("AWS::IAM::Role")
     );
 }
+
+/// A VPC in the account `config` acts in, with a flow log delivering to a log group of the
+/// archive account through a cross-account role.
+async fn vpc_logging_across_accounts(config: &SdkConfig, group: &str) -> String {
+    let vpc = uncovered_vpc(config).await;
+    let out = aws_sdk_ec2::Client::new(config)
+        .create_flow_logs()
+        .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)
+        .resource_ids(&vpc)
+        .traffic_type(aws_sdk_ec2::types::TrafficType::All)
+        .log_destination_type(aws_sdk_ec2::types::LogDestinationType::CloudWatchLogs)
+        .log_destination(format!("arn:aws:logs:{REGION}:{ARCHIVE}:log-group:{group}"))
+        .deliver_logs_permission_arn(format!("arn:aws:iam::{ARCHIVE}:role/flow-logs-delivery"))
+        .deliver_cross_account_role(format!("arn:aws:iam::{ARCHIVE}:role/flow-logs-cross"))
+        .send()
+        .await
+        .expect("flow log");
+    assert!(out.unsuccessful().is_empty(), "{:?}", out.unsuccessful());
+    vpc
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_group_in_the_archive_account_is_looked_up_there() {
+    let moto = Moto::start();
+    let archive = member(&moto, ARCHIVE).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&archive);
+    for (group, days) in [("/central/flow", 7), ("/central/flow-extra", 14)] {
+        logs.create_log_group()
+            .log_group_name(group)
+            .send()
+            .await
+            .expect("group");
+        logs.put_retention_policy()
+            .log_group_name(group)
+            .retention_in_days(days)
+            .send()
+            .await
+            .expect("retention");
+    }
+    vpc_logging_across_accounts(&member(&moto, MEMBER_A).await, "/central/flow").await;
+    vpc_logging_across_accounts(&member(&moto, MEMBER_B).await, "/central/gone").await;
+
+    let proxy = FaultProxy::start(moto.port, vec![]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("snapshot.json");
+    let both = format!("{MEMBER_A},{MEMBER_B}");
+    let mut args = vec!["--accounts", &both, "--role-name", ROLE];
+    let without_archive = scan_accounts(&proxy.endpoint(), &args);
+    let saved_arg = saved.to_string_lossy().to_string();
+    args.extend([
+        "--log-archive-account",
+        ARCHIVE,
+        "--save-snapshot",
+        &saved_arg,
+    ]);
+    let run = scan_accounts(&proxy.endpoint(), &args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+
+    // Found in the account that holds it, and judged there: 7 days is below 14.
+    let short = finding(&report, "CWL002", "/central/flow");
+    assert_eq!(
+        (short["status"].as_str(), short["account_id"].as_str()),
+        (Some("fail"), Some(ARCHIVE))
+    );
+    // A group the archive account does not have is missing, not unknown.
+    assert_eq!(
+        status(&report, "DST002", "/central/gone").as_deref(),
+        Some("fail")
+    );
+    // Only the named groups were looked up: a group that shares the prefix stays out.
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
+    let archive_regions = snapshot["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["account_id"] == ARCHIVE)
+        .expect("the archive account's looked-up groups")["regions"]
+        .clone();
+    let names: Vec<&str> = archive_regions[0]["log_groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["logGroupName"].as_str())
+        .collect();
+    assert_eq!(names, ["/central/flow"]);
+    assert_eq!(
+        report["snapshot"]["accounts"],
+        serde_json::json!([MEMBER_A, MEMBER_B])
+    );
+
+    // Without a way into the archive account, its groups are unverifiable, never passed.
+    // (moto marks the delivery FAILED, so there are violations too: exit 1, not 3.)
+    assert_eq!(
+        without_archive.code,
+        1,
+        "{}",
+        non_passing(&without_archive.json())
+    );
+    let report = without_archive.json();
+    assert_eq!(
+        status(&report, "COL002", "/central/flow").as_deref(),
+        Some("error")
+    );
+    assert_eq!(status(&report, "CWL002", "/central/flow"), None);
+}

@@ -1,4 +1,5 @@
-//! CloudWatch Logs: every log group in the region, page by page (50 per page).
+//! CloudWatch Logs: every log group in a scanned region, page by page (50 per page), and
+//! the named groups that flow logs deliver to in accounts or regions that are not scanned.
 
 use super::RegionOutcome;
 use super::ec2::list_pages;
@@ -43,4 +44,47 @@ pub async fn collect(
                 .extend(page.log_groups().iter().map(log_group))
         }
     );
+}
+
+/// Looks up named log groups in an (account, region) that is not scanned: the log groups
+/// other accounts' flow logs deliver to across accounts (`DeliverCrossAccountRole`). Each is
+/// found by its name as a prefix and kept only on an exact match, so no other group of the
+/// account enters the snapshot. Stops at an endpoint that does not answer.
+pub async fn look_up(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    account_id: &str,
+    region: &str,
+    names: &[String],
+    out: &mut RegionOutcome,
+) {
+    let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
+    for name in names {
+        if out.unreachable {
+            return;
+        }
+        let call = Call {
+            account_id,
+            region,
+            service: "logs",
+            operation: "DescribeLogGroups",
+            resource_id: Some(name),
+        };
+        list_pages!(
+            out,
+            pace,
+            call,
+            client
+                .describe_log_groups()
+                .log_group_name_prefix(name)
+                .limit(50),
+            |page| {
+                out.data.log_groups.extend(
+                    page.log_groups()
+                        .iter()
+                        .filter(|g| g.log_group_name() == Some(name.as_str()))
+                        .map(log_group),
+                )
+            }
+        );
+    }
 }

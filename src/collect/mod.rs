@@ -400,8 +400,10 @@ pub struct Accounts {
 /// Collects several accounts in the given regions. Every (account, region) is collected
 /// under one bound of `concurrency` at a time; buckets are inspected afterwards under a
 /// bound of their own, each once per run however many accounts deliver to it, through the
-/// first account (by id) that delivers to it and can read it. An account that could not
-/// be entered is recorded as its own collection error; the others go on.
+/// first account (by id) that delivers to it and can read it. Log groups that flow logs
+/// deliver to in another account are looked up, by name, in the account that holds them.
+/// An account that could not be entered is recorded as its own collection error; the
+/// others go on.
 pub async fn collect_accounts(
     accounts: Accounts,
     regions: &[String],
@@ -413,7 +415,7 @@ pub async fn collect_accounts(
     let mut errors = Vec::new();
     let mut entered: BTreeMap<String, Arc<dyn ClientSource>> = BTreeMap::new();
     let mut scope_accounts = Vec::new();
-    // The archive account reads buckets; it is not scanned unless it is also named.
+    // The archive account reads buckets and log groups; it is not scanned unless named.
     let mut readers_only: BTreeMap<String, Arc<dyn ClientSource>> = BTreeMap::new();
     if let Some(archive) = accounts.archive {
         match archive.clients {
@@ -464,6 +466,42 @@ pub async fn collect_accounts(
             Ok((account, outcome)) => outcomes.entry(account).or_default().push(outcome),
             // A region task that panicked must still be visible as missing data.
             Err(e) => errors.push(internal_error("unknown", "unknown", "CollectRegion", &e)),
+        }
+    }
+
+    // Log groups that flow logs deliver to in another account (or a region not scanned) are
+    // looked up where they are, through that account's role, when it was entered.
+    let lookups = foreign_log_groups(&outcomes);
+    let mut tasks = JoinSet::new();
+    for ((account, region), names) in lookups {
+        let Some(clients) = entered
+            .get(&account)
+            .or_else(|| readers_only.get(&account))
+            .cloned()
+        else {
+            continue;
+        };
+        let limit = limit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let mut out = RegionOutcome {
+                data: RegionSnapshot::new(region.clone()),
+                errors: vec![],
+                requests: 0,
+                unreachable: false,
+            };
+            let c = clients.region(&region);
+            logs::look_up(&c.logs, &account, &region, &names, &mut out).await;
+            out.data
+                .log_groups
+                .sort_by(|a, b| a.log_group_name.cmp(&b.log_group_name));
+            (account, out)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((account, outcome)) => outcomes.entry(account).or_default().push(outcome),
+            Err(e) => errors.push(internal_error("unknown", "unknown", "LookUpLogGroups", &e)),
         }
     }
 
@@ -593,6 +631,42 @@ pub async fn collect_accounts(
         },
         requests,
     }
+}
+
+/// The log groups, by (account, region), that collected flow logs deliver to where no
+/// region was collected: cross-account delivery, or a group in a region not scanned.
+fn foreign_log_groups(
+    outcomes: &BTreeMap<String, Vec<RegionOutcome>>,
+) -> BTreeMap<(String, String), Vec<String>> {
+    let collected: BTreeSet<(&str, &str)> = outcomes
+        .iter()
+        .flat_map(|(account, regions)| {
+            regions
+                .iter()
+                .map(move |o| (account.as_str(), o.data.region.as_str()))
+        })
+        .collect();
+    let mut wanted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for (account, regions) in outcomes {
+        for o in regions {
+            for fl in &o.data.flow_logs {
+                if let Ok(r) = destination::resolve(fl, account, &o.data.region)
+                    && let Destination::LogGroup {
+                        account_id,
+                        region,
+                        name,
+                    } = r.destination
+                    && !collected.contains(&(account_id.as_str(), region.as_str()))
+                {
+                    wanted.entry((account_id, region)).or_default().insert(name);
+                }
+            }
+        }
+    }
+    wanted
+        .into_iter()
+        .map(|(place, names)| (place, names.into_iter().collect()))
+        .collect()
 }
 
 /// Inspects a bucket through the first reader that gets any answer from it; when none
