@@ -30,6 +30,124 @@ impl TrafficType {
     }
 }
 
+/// What a flow log is attached to. DescribeFlowLogs gives no resource type, so it is told
+/// from the `ResourceId` prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowLogResource {
+    Vpc,
+    Subnet,
+    NetworkInterface,
+    TransitGateway,
+    TransitGatewayAttachment,
+    Other,
+}
+
+impl FlowLogResource {
+    pub fn of(resource_id: &str) -> FlowLogResource {
+        // `tgw-attach-` first: it also starts with `tgw-`.
+        if resource_id.starts_with("tgw-attach-") {
+            FlowLogResource::TransitGatewayAttachment
+        } else if resource_id.starts_with("tgw-") {
+            FlowLogResource::TransitGateway
+        } else if resource_id.starts_with("vpc-") {
+            FlowLogResource::Vpc
+        } else if resource_id.starts_with("subnet-") {
+            FlowLogResource::Subnet
+        } else if resource_id.starts_with("eni-") {
+            FlowLogResource::NetworkInterface
+        } else {
+            FlowLogResource::Other
+        }
+    }
+
+    /// Transit gateway logs have no traffic type and always aggregate over 60 seconds.
+    pub fn is_transit_gateway(self) -> bool {
+        matches!(
+            self,
+            FlowLogResource::TransitGateway | FlowLogResource::TransitGatewayAttachment
+        )
+    }
+}
+
+/// The fields a transit gateway flow log record can carry, in the order of its default
+/// format (AWS: "Transit Gateway Flow Logs records").
+pub const TRANSIT_GATEWAY_LOG_FIELDS: [&str; 36] = [
+    "version",
+    "resource-type",
+    "account-id",
+    "tgw-id",
+    "tgw-attachment-id",
+    "tgw-src-vpc-account-id",
+    "tgw-dst-vpc-account-id",
+    "tgw-src-vpc-id",
+    "tgw-dst-vpc-id",
+    "tgw-src-subnet-id",
+    "tgw-dst-subnet-id",
+    "tgw-src-eni",
+    "tgw-dst-eni",
+    "tgw-src-az-id",
+    "tgw-dst-az-id",
+    "tgw-pair-attachment-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "log-status",
+    "type",
+    "packets-lost-no-route",
+    "packets-lost-blackhole",
+    "packets-lost-mtu-exceeded",
+    "packets-lost-ttl-expired",
+    "tcp-flags",
+    "region",
+    "flow-direction",
+    "pkt-src-aws-service",
+    "pkt-dst-aws-service",
+];
+
+/// A CloudWatch Logs log group class (`logGroupClass`). A group created without one is
+/// STANDARD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+pub enum LogGroupClass {
+    #[serde(rename = "STANDARD")]
+    Standard,
+    #[serde(rename = "INFREQUENT_ACCESS")]
+    InfrequentAccess,
+    /// For delivering Lambda logs on to S3 or Firehose only: events stay in CloudWatch Logs
+    /// for one day, whatever the group's retention says, and cannot be queried there.
+    #[serde(rename = "DELIVERY")]
+    Delivery,
+}
+
+impl LogGroupClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogGroupClass::Standard => "STANDARD",
+            LogGroupClass::InfrequentAccess => "INFREQUENT_ACCESS",
+            LogGroupClass::Delivery => "DELIVERY",
+        }
+    }
+
+    /// The class a recorded value names; an absent value is STANDARD, and a class this
+    /// build does not know is `None`.
+    pub fn from_api(value: Option<&str>) -> Option<LogGroupClass> {
+        match value {
+            None | Some("STANDARD") => Some(LogGroupClass::Standard),
+            Some("INFREQUENT_ACCESS") => Some(LogGroupClass::InfrequentAccess),
+            Some("DELIVERY") => Some(LogGroupClass::Delivery),
+            Some(_) => None,
+        }
+    }
+}
+
+/// How long a DELIVERY-class group keeps events, in days (AWS: "only one day").
+pub const DELIVERY_CLASS_RETENTION_DAYS: i32 = 1;
+
 /// The fields a flow log record can carry (versions 2 to 5, and the ECS fields of version 7).
 pub const LOG_FIELDS: [&str; 38] = [
     "version",

@@ -12,6 +12,8 @@ use aws_sdk_cloudwatchlogs::types::LogGroup;
 use aws_sdk_ec2::operation::describe_flow_logs::DescribeFlowLogsOutput;
 use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+use aws_sdk_ec2::operation::describe_transit_gateway_attachments::DescribeTransitGatewayAttachmentsOutput;
+use aws_sdk_ec2::operation::describe_transit_gateways::DescribeTransitGatewaysOutput;
 use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
 use aws_sdk_ec2::types::{FlowLog, LogDestinationType, TrafficType, Vpc};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
@@ -95,6 +97,8 @@ struct RegionRules {
     enis: Rule,
     flow_logs: Vec<Rule>,
     log_groups: Vec<Rule>,
+    /// DescribeTransitGateways and, when a gateway is owned, its attachments.
+    transit_gateways: Vec<Rule>,
 }
 
 impl RegionRules {
@@ -121,6 +125,10 @@ impl RegionRules {
                 mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
                     .then_output(|| DescribeLogGroupsOutput::builder().build()),
             ],
+            transit_gateways: vec![
+                mock!(aws_sdk_ec2::Client::describe_transit_gateways)
+                    .then_output(|| DescribeTransitGatewaysOutput::builder().build()),
+            ],
         }
     }
 
@@ -135,6 +143,7 @@ impl RegionRules {
         let mut ec2_rules: Vec<&Rule> = self.vpcs.iter().collect();
         ec2_rules.extend([&self.subnets, &self.enis]);
         ec2_rules.extend(self.flow_logs.iter());
+        ec2_rules.extend(self.transit_gateways.iter());
         (
             region,
             mock_client!(aws_sdk_ec2, RuleMode::MatchAny, ec2_rules),
@@ -569,9 +578,121 @@ async fn a_call_that_times_out_is_recorded_not_swallowed() {
             "DescribeFlowLogs",
             "DescribeNetworkInterfaces",
             "DescribeSubnets",
+            "DescribeTransitGateways",
             "DescribeVpcs",
             "DescribeLogGroups"
         ],
         "{errors:?}"
     );
+}
+
+#[tokio::test]
+async fn transit_gateways_are_listed_with_the_attachments_of_those_owned() {
+    use aws_sdk_ec2::types::{
+        TransitGateway, TransitGatewayAttachment, TransitGatewayAttachmentResourceType,
+        TransitGatewayAttachmentState, TransitGatewayState,
+    };
+    let gateway = |id: &str, owner: &str| {
+        TransitGateway::builder()
+            .transit_gateway_id(id)
+            .owner_id(owner)
+            .state(TransitGatewayState::Available)
+            .build()
+    };
+    // eu-west-1: one gateway of its own, one shared in; us-east-1: only a shared one, so
+    // its attachments are not asked for (the mocks there have no attachment rule).
+    let mut eu = RegionRules::simple("vpc-1", "logs-bucket");
+    eu.transit_gateways = vec![
+        mock!(aws_sdk_ec2::Client::describe_transit_gateways).then_output(move || {
+            DescribeTransitGatewaysOutput::builder()
+                .transit_gateways(gateway("tgw-own", ACCOUNT))
+                .transit_gateways(gateway("tgw-shared", "999999999999"))
+                .build()
+        }),
+        mock!(aws_sdk_ec2::Client::describe_transit_gateway_attachments).then_output(|| {
+            DescribeTransitGatewayAttachmentsOutput::builder()
+                .transit_gateway_attachments(
+                    TransitGatewayAttachment::builder()
+                        .transit_gateway_attachment_id("tgw-attach-1")
+                        .transit_gateway_id("tgw-own")
+                        .transit_gateway_owner_id(ACCOUNT)
+                        .resource_type(TransitGatewayAttachmentResourceType::Vpc)
+                        .resource_id("vpc-1")
+                        .resource_owner_id(ACCOUNT)
+                        .state(TransitGatewayAttachmentState::Available)
+                        .build(),
+                )
+                .build()
+        }),
+    ];
+    let mut us = RegionRules::simple("vpc-2", "logs-bucket");
+    us.transit_gateways = vec![
+        mock!(aws_sdk_ec2::Client::describe_transit_gateways).then_output(move || {
+            DescribeTransitGatewaysOutput::builder()
+                .transit_gateways(gateway("tgw-shared", "999999999999"))
+                .build()
+        }),
+    ];
+    let mut s3_rules = healthy_bucket_rules();
+    s3_rules.push(list_buckets_rule());
+    let source = Mocked {
+        regions: vec![eu.clients("eu-west-1"), us.clients("us-east-1")],
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+    };
+    let snapshot = collect_with(source, &["eu-west-1", "us-east-1"]).await;
+    assert_eq!(snapshot.collection_errors, vec![]);
+    let regions = &snapshot.accounts[0].regions;
+    let eu = regions
+        .iter()
+        .find(|r| r.region == "eu-west-1")
+        .expect("eu");
+    let gateways: Vec<&str> = eu
+        .transit_gateways
+        .as_ref()
+        .expect("listed")
+        .iter()
+        .map(|g| g.transit_gateway_id.as_str())
+        .collect();
+    assert_eq!(gateways, ["tgw-own", "tgw-shared"]);
+    let attachments = eu.transit_gateway_attachments.as_ref().expect("listed");
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].resource_type.as_deref(), Some("vpc"));
+    let us = regions
+        .iter()
+        .find(|r| r.region == "us-east-1")
+        .expect("us");
+    assert_eq!(us.transit_gateway_attachments, Some(vec![]));
+}
+
+#[tokio::test]
+async fn log_group_class_and_protection_are_recorded() {
+    use aws_sdk_cloudwatchlogs::types::{DataProtectionStatus, InheritedProperty, LogGroupClass};
+    let mut rules = RegionRules::simple("vpc-1", "logs-bucket");
+    rules.log_groups = vec![
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
+            DescribeLogGroupsOutput::builder()
+                .log_groups(
+                    LogGroup::builder()
+                        .log_group_name("/vpc/delivery")
+                        .log_group_class(LogGroupClass::Delivery)
+                        .deletion_protection_enabled(true)
+                        .data_protection_status(DataProtectionStatus::Activated)
+                        .inherited_properties(InheritedProperty::AccountDataProtection)
+                        .build(),
+                )
+                .build()
+        }),
+    ];
+    let mut s3_rules = healthy_bucket_rules();
+    s3_rules.push(list_buckets_rule());
+    let source = Mocked {
+        regions: vec![rules.clients("eu-west-1")],
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+    };
+    let snapshot = collect_with(source, &["eu-west-1"]).await;
+    let group = &snapshot.accounts[0].regions[0].log_groups[0];
+    assert_eq!(group.log_group_class.as_deref(), Some("DELIVERY"));
+    assert_eq!(group.deletion_protection_enabled, Some(true));
+    assert_eq!(group.data_protection_status.as_deref(), Some("ACTIVATED"));
+    assert_eq!(group.inherited_properties, ["ACCOUNT_DATA_PROTECTION"]);
 }

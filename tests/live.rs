@@ -234,7 +234,7 @@ async fn a_scan_only_reads_and_its_requests_do_not_grow_with_the_estate() {
     // here: moto does not paginate), 1 DescribeDeliveryStream, 1 ListBuckets per account
     // (to tell the buckets' owners), 5 calls per bucket.
     let buckets = 7;
-    let budget = 1 + REGIONS.len() * 5 + 1 + 1 + 5 * buckets;
+    let budget = 1 + REGIONS.len() * 6 + 1 + 1 + 5 * buckets;
 
     moto.api("POST", "/moto-api/recorder/reset-recording", "");
     moto.api("POST", "/moto-api/recorder/start-recording", "");

@@ -115,6 +115,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     kms_key_id: None,
                     stored_bytes: None,
                     creation_time: None,
+                    log_group_class: None,
+                    deletion_protection_enabled: None,
+                    data_protection_status: None,
+                    inherited_properties: vec![],
                 });
             }
             for v in 0..vpcs {

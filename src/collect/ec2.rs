@@ -6,7 +6,8 @@ use super::RegionOutcome;
 use super::errors::Call;
 use super::pace::{EC2_DESCRIBE_PER_SECOND, Pacer};
 use crate::snapshot::{
-    DestinationOptions, FlowLog, NetworkInterface, NetworkInterfaceAttachment, Subnet, Tag, Vpc,
+    DestinationOptions, FlowLog, NetworkInterface, NetworkInterfaceAttachment, Subnet, Tag,
+    TransitGateway, TransitGatewayAttachment, Vpc,
 };
 
 fn tags(tags: &[ec2::Tag]) -> Vec<Tag> {
@@ -181,6 +182,96 @@ pub async fn collect(
                 .extend(page.flow_logs().iter().map(flow_log))
         }
     );
+    if out.unreachable {
+        return;
+    }
+    transit_gateways(client, account_id, region, &mut pace, out).await;
+}
+
+/// Lists the transit gateways, and their attachments when the account owns one of them
+/// (only a gateway's owner can create its flow logs, so only the owner judges them). A
+/// listing that fails stays absent from the snapshot, and its error says why.
+async fn transit_gateways(
+    client: &aws_sdk_ec2::Client,
+    account_id: &str,
+    region: &str,
+    pace: &mut Pacer,
+    out: &mut RegionOutcome,
+) {
+    let call = |operation| Call {
+        account_id,
+        region,
+        service: "ec2",
+        operation,
+        resource_id: None,
+    };
+    let failed_before = out.errors.len();
+    let mut gateways = Vec::new();
+    list_pages!(
+        out,
+        pace,
+        call("DescribeTransitGateways"),
+        client.describe_transit_gateways().max_results(1000),
+        |page| gateways.extend(page.transit_gateways().iter().map(transit_gateway))
+    );
+    if out.errors.len() > failed_before {
+        return;
+    }
+    gateways.sort_by(|a, b| a.transit_gateway_id.cmp(&b.transit_gateway_id));
+    let owns_one = gateways.iter().any(|g| g.owner_id == account_id);
+    out.data.transit_gateways = Some(gateways);
+    if !owns_one {
+        out.data.transit_gateway_attachments = Some(Vec::new());
+        return;
+    }
+    let mut attachments = Vec::new();
+    list_pages!(
+        out,
+        pace,
+        call("DescribeTransitGatewayAttachments"),
+        client
+            .describe_transit_gateway_attachments()
+            .max_results(1000),
+        |page| attachments.extend(
+            page.transit_gateway_attachments()
+                .iter()
+                .map(transit_gateway_attachment)
+        )
+    );
+    if out.errors.len() > failed_before {
+        return;
+    }
+    attachments.sort_by(|a, b| {
+        a.transit_gateway_attachment_id
+            .cmp(&b.transit_gateway_attachment_id)
+    });
+    out.data.transit_gateway_attachments = Some(attachments);
+}
+
+fn transit_gateway(g: &ec2::TransitGateway) -> TransitGateway {
+    TransitGateway {
+        transit_gateway_id: g.transit_gateway_id().unwrap_or_default().to_string(),
+        transit_gateway_arn: s(g.transit_gateway_arn()),
+        owner_id: g.owner_id().unwrap_or_default().to_string(),
+        state: g.state().map(|s| s.as_str().to_string()),
+        tags: tags(g.tags()),
+    }
+}
+
+fn transit_gateway_attachment(a: &ec2::TransitGatewayAttachment) -> TransitGatewayAttachment {
+    TransitGatewayAttachment {
+        transit_gateway_attachment_id: a
+            .transit_gateway_attachment_id()
+            .unwrap_or_default()
+            .to_string(),
+        transit_gateway_id: a.transit_gateway_id().unwrap_or_default().to_string(),
+        transit_gateway_owner_id: s(a.transit_gateway_owner_id()),
+        resource_type: a.resource_type().map(|t| t.as_str().to_string()),
+        resource_id: s(a.resource_id()),
+        resource_owner_id: s(a.resource_owner_id()),
+        state: a.state().map(|t| t.as_str().to_string()),
+        tags: tags(a.tags()),
+    }
 }
 
 /// The regions enabled for the account (DescribeRegions without AllRegions).

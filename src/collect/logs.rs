@@ -16,6 +16,14 @@ fn log_group(g: &aws_sdk_cloudwatchlogs::types::LogGroup) -> LogGroup {
         #[allow(deprecated)] // still returned, and useful evidence of cost
         stored_bytes: g.stored_bytes(),
         creation_time: g.creation_time(),
+        log_group_class: g.log_group_class().map(|c| c.as_str().to_string()),
+        deletion_protection_enabled: g.deletion_protection_enabled(),
+        data_protection_status: g.data_protection_status().map(|s| s.as_str().to_string()),
+        inherited_properties: g
+            .inherited_properties()
+            .iter()
+            .map(|p| p.as_str().to_string())
+            .collect(),
     }
 }
 

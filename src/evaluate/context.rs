@@ -1,5 +1,6 @@
-//! The scoping stage: which VPCs are judged under which profile, which flow logs belong to
-//! them, and which destinations those flow logs use. Rules read this; they never re-derive it.
+//! The scoping stage: which VPCs and transit gateways are judged under which profile, which
+//! flow logs belong to them, and which destinations those flow logs use. Rules read this;
+//! they never re-derive it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,10 +11,14 @@ use super::destinations::{self, DestinationState, Subtree};
 use super::estate::{Estate, RegionView};
 use super::qualification::{self, Qualification};
 use super::{FastMap, FastSet};
+use crate::aws::FlowLogResource;
 use crate::destination::{self, Destination, ResolvedDestination};
 use crate::findings::OutOfScope;
-use crate::policy::{Policy, Profile};
-use crate::snapshot::{CollectionError, FlowLog, NetworkInterface, Subnet, Vpc};
+use crate::policy::{Policy, Profile, TransitGatewayCoverage};
+use crate::snapshot::{
+    CollectionError, FlowLog, NetworkInterface, Subnet, TransitGateway, TransitGatewayAttachment,
+    Vpc,
+};
 
 /// A VPC that a profile selected.
 pub struct ScopedVpc<'a> {
@@ -87,11 +92,105 @@ impl<'a> ScopedVpc<'a> {
     }
 }
 
-/// A flow log attached to a judged VPC, its subnets or its ENIs.
+/// A transit gateway whose coverage a profile asks for, judged in its owner's account.
+pub struct ScopedGateway<'a> {
+    /// Its index in `Context::gateways`.
+    pub index: usize,
+    pub view: &'a RegionView<'a>,
+    pub gateway: &'a TransitGateway,
+    pub profile: &'a Profile,
+    /// `Gateway` or `Attachment`, never `Off`.
+    pub coverage: TransitGatewayCoverage,
+    /// Its live attachments, sorted by id; `None` when they were not listed.
+    pub attachments: Option<Vec<&'a TransitGatewayAttachment>>,
+}
+
+impl<'a> ScopedGateway<'a> {
+    pub fn account_id(&self) -> &'a str {
+        self.view.account_id
+    }
+    pub fn region(&self) -> &'a str {
+        &self.view.data.region
+    }
+    pub fn id(&self) -> &'a str {
+        &self.gateway.transit_gateway_id
+    }
+    pub fn arn(&self) -> String {
+        self.gateway.transit_gateway_arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:ec2:{}:{}:transit-gateway/{}",
+                self.region(),
+                self.account_id(),
+                self.id()
+            )
+        })
+    }
+    /// The gateway and its attachments: every resource whose flow logs count for it.
+    fn covering_resource_ids(&self) -> Vec<&'a str> {
+        let mut ids = vec![self.id()];
+        if let Some(attachments) = &self.attachments {
+            ids.extend(
+                attachments
+                    .iter()
+                    .map(|a| a.transit_gateway_attachment_id.as_str()),
+            );
+        }
+        ids
+    }
+}
+
+/// What a scoped flow log is judged under: a VPC (for logs on it, its subnets or ENIs)
+/// or a transit gateway (for logs on it or its attachments), by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Vpc(usize),
+    Gateway(usize),
+}
+
+/// The place and profile of a flow log's holder.
+pub struct HolderView<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    /// The VPC or transit gateway id.
+    pub id: &'a str,
+    pub profile: &'a Profile,
+    pub is_gateway: bool,
+}
+
+fn holder_view<'a>(
+    vpcs: &[ScopedVpc<'a>],
+    gateways: &[ScopedGateway<'a>],
+    holder: Holder,
+) -> HolderView<'a> {
+    match holder {
+        Holder::Vpc(i) => {
+            let v = &vpcs[i];
+            HolderView {
+                account_id: v.account_id(),
+                region: v.region(),
+                id: v.id(),
+                profile: v.profile,
+                is_gateway: false,
+            }
+        }
+        Holder::Gateway(i) => {
+            let g = &gateways[i];
+            HolderView {
+                account_id: g.account_id(),
+                region: g.region(),
+                id: g.id(),
+                profile: g.profile,
+                is_gateway: true,
+            }
+        }
+    }
+}
+
+/// A flow log attached to a judged VPC (or its subnets or ENIs), or to a judged transit
+/// gateway (or its attachments).
 pub struct ScopedFlowLog<'a> {
     pub flow_log: &'a FlowLog,
-    /// Index into `Context::vpcs`.
-    pub vpc: usize,
+    pub holder: Holder,
     pub destination: Result<ResolvedDestination, String>,
     /// Whether it counts toward coverage, judged once under its VPC's profile.
     pub qualification: Qualification,
@@ -116,13 +215,24 @@ pub struct DestinationUse<'a> {
 
 pub struct Context<'a> {
     pub estate: &'a Estate<'a>,
+    pub policy: &'a Policy,
     pub today: NaiveDate,
     pub vpcs: Vec<ScopedVpc<'a>>,
+    pub gateways: Vec<ScopedGateway<'a>>,
     pub flow_logs: Vec<ScopedFlowLog<'a>>,
     pub destinations: Vec<DestinationUse<'a>>,
     pub out_of_scope: Vec<OutOfScope>,
-    /// Per VPC index: resource id -> indices into `flow_logs` of the logs on it.
+    /// Per holder slot (VPCs first, then gateways): resource id -> indices into
+    /// `flow_logs` of the logs on it.
     logs_by_resource: Vec<FastMap<&'a str, Vec<usize>>>,
+}
+
+/// The slot of a holder in `Context::logs_by_resource`.
+fn slot(vpc_count: usize, holder: Holder) -> usize {
+    match holder {
+        Holder::Vpc(i) => i,
+        Holder::Gateway(i) => vpc_count + i,
+    }
 }
 
 impl<'a> Context<'a> {
@@ -187,44 +297,77 @@ impl<'a> Context<'a> {
             }
         }
 
+        let gateways = scoped_gateways(estate, policy, &mut out_of_scope);
+        for g in &gateways {
+            attached
+                .entry((g.account_id(), g.region()))
+                .or_default()
+                .extend(g.covering_resource_ids());
+        }
+
         let mut flow_logs = Vec::new();
         for (index, vpc) in vpcs.iter().enumerate() {
             for resource in vpc.covering_resource_ids() {
                 for fl in vpc.flow_logs_on(resource) {
                     flow_logs.push(ScopedFlowLog {
                         flow_log: fl,
-                        vpc: index,
+                        holder: Holder::Vpc(index),
                         destination: destination::resolve(fl, vpc.account_id(), vpc.region()),
                         qualification: Qualification::default(),
                     });
                 }
             }
         }
+        for (index, g) in gateways.iter().enumerate() {
+            for resource in g.covering_resource_ids() {
+                for fl in g
+                    .view
+                    .flow_logs_by_resource
+                    .get(resource)
+                    .into_iter()
+                    .flatten()
+                {
+                    flow_logs.push(ScopedFlowLog {
+                        flow_log: fl,
+                        holder: Holder::Gateway(index),
+                        destination: destination::resolve(fl, g.account_id(), g.region()),
+                        qualification: Qualification::default(),
+                    });
+                }
+            }
+        }
         flow_logs.sort_by(|a, b| {
-            let va = &vpcs[a.vpc];
-            let vb = &vpcs[b.vpc];
-            (va.account_id(), va.region(), &a.flow_log.flow_log_id).cmp(&(
-                vb.account_id(),
-                vb.region(),
+            let ha = holder_view(&vpcs, &gateways, a.holder);
+            let hb = holder_view(&vpcs, &gateways, b.holder);
+            (ha.account_id, ha.region, &a.flow_log.flow_log_id).cmp(&(
+                hb.account_id,
+                hb.region,
                 &b.flow_log.flow_log_id,
             ))
         });
 
+        let vpc_count = vpcs.len();
         let logs_by_resource = qualification::by_resource(
-            vpcs.len(),
-            flow_logs
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (i, f.vpc, f.flow_log.resource_id.as_str())),
+            vpc_count + gateways.len(),
+            flow_logs.iter().enumerate().map(|(i, f)| {
+                (
+                    i,
+                    slot(vpc_count, f.holder),
+                    f.flow_log.resource_id.as_str(),
+                )
+            }),
         );
         let judged = {
             let logs: Vec<(&FlowLog, &Profile)> = flow_logs
                 .iter()
-                .map(|f| (f.flow_log, vpcs[f.vpc].profile))
+                .map(|f| (f.flow_log, holder_view(&vpcs, &gateways, f.holder).profile))
                 .collect();
             let siblings: Vec<&[usize]> = flow_logs
                 .iter()
-                .map(|f| logs_by_resource[f.vpc][f.flow_log.resource_id.as_str()].as_slice())
+                .map(|f| {
+                    logs_by_resource[slot(vpc_count, f.holder)][f.flow_log.resource_id.as_str()]
+                        .as_slice()
+                })
                 .collect();
             qualification::judge(&logs, &siblings)
         };
@@ -251,8 +394,10 @@ impl<'a> Context<'a> {
                     // snapshot::consistency), never a reason to skip the log.
                     continue;
                 }
-                let reason = if fl.resource_id.starts_with("tgw-") {
-                    "Transit Gateway flow log; flowaudit audits VPC, subnet and ENI logs"
+                let reason = if FlowLogResource::of(&fl.resource_id).is_transit_gateway() {
+                    "transit gateway flow log; its gateway is not judged here \
+                     (`transit_gateways.coverage` is off for it, or it is shared, deleted or \
+                     not listed)"
                         .to_string()
                 } else if known {
                     "attached to a resource of a VPC that is out of scope".to_string()
@@ -294,14 +439,17 @@ impl<'a> Context<'a> {
                         };
                         destinations::subtrees(
                             bucket,
-                            users.iter().map(|&u| subtree_of(&vpcs, &flow_logs[u], u)),
+                            users.iter().map(|&u| {
+                                let holder = holder_view(&vpcs, &gateways, flow_logs[u].holder);
+                                subtree_of(&holder, &flow_logs[u], u)
+                            }),
                             today,
                         )
                     }
                     _ => Vec::new(),
                 };
                 DestinationUse {
-                    profiles: profiles_of(&vpcs, &flow_logs, &users),
+                    profiles: profiles_of(&vpcs, &gateways, &flow_logs, &users),
                     destination,
                     users,
                     selected_by: None,
@@ -314,8 +462,10 @@ impl<'a> Context<'a> {
 
         Context {
             estate,
+            policy,
             today,
             vpcs,
+            gateways,
             flow_logs,
             destinations,
             out_of_scope,
@@ -325,7 +475,16 @@ impl<'a> Context<'a> {
 
     /// The scoped flow logs on one resource of a VPC (indices into `flow_logs`).
     pub fn logs_on(&self, vpc: &ScopedVpc, resource_id: &str) -> &[usize] {
-        self.logs_by_resource[vpc.index]
+        self.logs_in_slot(vpc.index, resource_id)
+    }
+
+    /// The scoped flow logs on a transit gateway or one of its attachments.
+    pub fn logs_on_gateway(&self, gateway: &ScopedGateway, resource_id: &str) -> &[usize] {
+        self.logs_in_slot(self.vpcs.len() + gateway.index, resource_id)
+    }
+
+    fn logs_in_slot(&self, slot: usize, resource_id: &str) -> &[usize] {
+        self.logs_by_resource[slot]
             .get(resource_id)
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -347,31 +506,48 @@ impl<'a> Context<'a> {
         )
     }
 
-    pub fn vpc_of(&self, flow_log: &ScopedFlowLog<'a>) -> &ScopedVpc<'a> {
-        &self.vpcs[flow_log.vpc]
+    /// The VPC or transit gateway a scoped flow log is judged under.
+    pub fn holder(&self, flow_log: &ScopedFlowLog<'a>) -> HolderView<'a> {
+        holder_view(&self.vpcs, &self.gateways, flow_log.holder)
     }
 
-    /// The distinct profiles of the VPCs that deliver to a destination, by name.
+    /// The distinct profiles of the VPCs and gateways that deliver to a destination.
     pub fn profiles_using(&self, users: &[usize]) -> Vec<&'a Profile> {
-        profiles_of(&self.vpcs, &self.flow_logs, users)
+        profiles_of(&self.vpcs, &self.gateways, &self.flow_logs, users)
     }
 
-    /// The flow logs and VPCs that depend on a destination, each sorted and de-duplicated.
-    /// VPCs are (account, region, id).
-    fn dependent_ids(&self, users: &[usize]) -> (Vec<&'a str>, Vec<(&'a str, &'a str, &'a str)>) {
+    /// The flow logs and holders (VPCs, then transit gateways) that depend on a
+    /// destination, each sorted and de-duplicated. Holders are (account, region, id).
+    #[allow(clippy::type_complexity)]
+    fn dependent_ids(
+        &self,
+        users: &[usize],
+    ) -> (
+        Vec<&'a str>,
+        Vec<(&'a str, &'a str, &'a str)>,
+        Vec<(&'a str, &'a str, &'a str)>,
+    ) {
         let mut flow_logs = Vec::new();
         let mut vpcs = Vec::new();
+        let mut gateways = Vec::new();
         for &u in users {
             let fl = &self.flow_logs[u];
-            let vpc = self.vpc_of(fl);
+            let holder = self.holder(fl);
             flow_logs.push(fl.flow_log.flow_log_id.as_str());
-            vpcs.push((vpc.account_id(), vpc.region(), vpc.id()));
+            let place = (holder.account_id, holder.region, holder.id);
+            if holder.is_gateway {
+                gateways.push(place);
+            } else {
+                vpcs.push(place);
+            }
+        }
+        for list in [&mut vpcs, &mut gateways] {
+            list.sort_unstable();
+            list.dedup();
         }
         flow_logs.sort_unstable();
         flow_logs.dedup();
-        vpcs.sort_unstable();
-        vpcs.dedup();
-        (flow_logs, vpcs)
+        (flow_logs, vpcs, gateways)
     }
 
     /// Which flow logs and VPCs depend on a destination, for evidence: how many, and the
@@ -379,18 +555,27 @@ impl<'a> Context<'a> {
     /// thousands of users; repeating all of them in each of its findings would make a
     /// report grow with resources times users. The snapshot keeps every one.
     pub fn dependents(&self, users: &[usize]) -> Value {
-        let (flow_logs, vpcs) = self.dependent_ids(users);
-        let sample: Vec<String> = vpcs
-            .iter()
-            .take(DEPENDENTS_SAMPLE)
-            .map(|(a, r, id)| format!("{a}/{r}/{id}"))
-            .collect();
-        json!({
+        let (flow_logs, vpcs, gateways) = self.dependent_ids(users);
+        let sample = |places: &[(&str, &str, &str)]| -> Vec<String> {
+            places
+                .iter()
+                .take(DEPENDENTS_SAMPLE)
+                .map(|(a, r, id)| format!("{a}/{r}/{id}"))
+                .collect()
+        };
+        let mut dependents = json!({
             "flow_log_count": flow_logs.len(),
             "flow_logs": &flow_logs[..flow_logs.len().min(DEPENDENTS_SAMPLE)],
             "vpc_count": vpcs.len(),
-            "vpcs": sample,
-        })
+            "vpcs": sample(&vpcs),
+        });
+        if !gateways.is_empty()
+            && let Value::Object(map) = &mut dependents
+        {
+            map.insert("transit_gateway_count".into(), json!(gateways.len()));
+            map.insert("transit_gateways".into(), json!(sample(&gateways)));
+        }
+        dependents
     }
 
     /// "fl-1, fl-2 (vpc-a, vpc-b)": a short list of dependants for messages.
@@ -398,8 +583,8 @@ impl<'a> Context<'a> {
         if users.is_empty() {
             return "no judged flow log writes to it".to_string();
         }
-        let (flow_logs, vpcs) = self.dependent_ids(users);
-        let mut vpc_ids: Vec<&str> = vpcs.iter().map(|(_, _, id)| *id).collect();
+        let (flow_logs, vpcs, gateways) = self.dependent_ids(users);
+        let mut vpc_ids: Vec<&str> = vpcs.iter().chain(&gateways).map(|(_, _, id)| *id).collect();
         vpc_ids.sort_unstable();
         vpc_ids.dedup();
         format!(
@@ -412,11 +597,10 @@ impl<'a> Context<'a> {
 
 /// The S3 subtree a scoped flow log writes to: (its index, key prefix, account, region).
 fn subtree_of(
-    vpcs: &[ScopedVpc],
+    holder: &HolderView,
     flow_log: &ScopedFlowLog,
     index: usize,
 ) -> (usize, String, String, String) {
-    let vpc = &vpcs[flow_log.vpc];
     let hive = flow_log
         .flow_log
         .destination_options
@@ -429,24 +613,116 @@ fn subtree_of(
         .unwrap_or_default();
     (
         index,
-        destination::flow_log_key_prefix(prefix, vpc.account_id(), vpc.region(), hive),
-        vpc.account_id().to_string(),
-        vpc.region().to_string(),
+        destination::flow_log_key_prefix(prefix, holder.account_id, holder.region, hive),
+        holder.account_id.to_string(),
+        holder.region.to_string(),
     )
 }
 
-/// The distinct profiles of the VPCs of some scoped flow logs, by name.
+/// The distinct profiles of the holders of some scoped flow logs, by name.
 fn profiles_of<'a>(
     vpcs: &[ScopedVpc<'a>],
+    gateways: &[ScopedGateway<'a>],
     flow_logs: &[ScopedFlowLog<'a>],
     users: &[usize],
 ) -> Vec<&'a Profile> {
     let mut profiles: BTreeMap<&str, &'a Profile> = BTreeMap::new();
     for &u in users {
-        let p = vpcs[flow_logs[u].vpc].profile;
+        let p = holder_view(vpcs, gateways, flow_logs[u].holder).profile;
         profiles.insert(p.name.as_str(), p);
     }
     profiles.into_values().collect()
+}
+
+/// The transit gateways whose coverage a profile asks for, in account, region and id
+/// order. A gateway shared from another account, or deleted, is noted as out of scope when
+/// its profile asks for coverage; where coverage is off it is not judged at all.
+fn scoped_gateways<'a>(
+    estate: &'a Estate<'a>,
+    policy: &'a Policy,
+    out_of_scope: &mut Vec<OutOfScope>,
+) -> Vec<ScopedGateway<'a>> {
+    let mut gateways = Vec::new();
+    for view in estate.regions() {
+        let region = view.data.region.as_str();
+        let Some(listed) = &view.data.transit_gateways else {
+            continue; // Unknown: the transit gateway rules report it where coverage is on.
+        };
+        let mut attachments: Option<BTreeMap<&str, Vec<&TransitGatewayAttachment>>> =
+            view.data.transit_gateway_attachments.as_ref().map(|all| {
+                let mut by_gateway: BTreeMap<&str, Vec<&TransitGatewayAttachment>> =
+                    BTreeMap::new();
+                for a in all.iter().filter(|a| attachment_is_live(a)) {
+                    by_gateway
+                        .entry(a.transit_gateway_id.as_str())
+                        .or_default()
+                        .push(a);
+                }
+                by_gateway
+            });
+        for gateway in listed {
+            let Some(profile) = policy.profile_for_gateway(view.account_id, region, gateway) else {
+                continue;
+            };
+            let coverage = profile
+                .requirements
+                .transit_gateways
+                .as_ref()
+                .map(|t| t.coverage)
+                .unwrap_or_default();
+            if coverage == TransitGatewayCoverage::Off {
+                continue;
+            }
+            let skip = |reason: String| OutOfScope {
+                resource_type: "transit-gateway".to_string(),
+                resource_id: gateway.transit_gateway_id.clone(),
+                account_id: view.account_id.to_string(),
+                region: region.to_string(),
+                reason,
+            };
+            if gateway.owner_id != view.account_id {
+                out_of_scope.push(skip(format!(
+                    "transit gateway shared by account {}; only its owner can log it, so it is judged there",
+                    gateway.owner_id
+                )));
+                continue;
+            }
+            if matches!(gateway.state.as_deref(), Some("deleting" | "deleted")) {
+                out_of_scope.push(skip(format!(
+                    "transit gateway is {}",
+                    gateway.state.as_deref().unwrap_or_default()
+                )));
+                continue;
+            }
+            let mine = attachments.as_mut().map(|by_gateway| {
+                let mut list = by_gateway
+                    .remove(gateway.transit_gateway_id.as_str())
+                    .unwrap_or_default();
+                list.sort_by(|a, b| {
+                    a.transit_gateway_attachment_id
+                        .cmp(&b.transit_gateway_attachment_id)
+                });
+                list
+            });
+            gateways.push(ScopedGateway {
+                index: gateways.len(),
+                view,
+                gateway,
+                profile,
+                coverage,
+                attachments: mine,
+            });
+        }
+    }
+    gateways
+}
+
+/// Whether an attachment can carry traffic, and so needs coverage.
+fn attachment_is_live(attachment: &TransitGatewayAttachment) -> bool {
+    !matches!(
+        attachment.state.as_deref(),
+        Some("deleted" | "deleting" | "failed" | "failing" | "rejected" | "rejecting")
+    )
 }
 
 /// Log groups that no judged flow log uses but a profile's `cloudwatch.log_group_patterns`

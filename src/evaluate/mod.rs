@@ -9,7 +9,10 @@ mod estate;
 mod qualification;
 mod waivers;
 
-pub use context::{Context, DestinationUse, ScopedFlowLog, ScopedVpc, short_list};
+pub use context::{
+    Context, DestinationUse, Holder, HolderView, ScopedFlowLog, ScopedGateway, ScopedVpc,
+    short_list,
+};
 pub use coverage::{Gap, gap};
 pub use destinations::{DestinationState, Subtree};
 pub use errors::{ErrorIndex, describe};

@@ -7,7 +7,7 @@
 //! what ALL records, so each counts (FLS003 documents it).
 
 use super::FastMap;
-use crate::aws::TrafficType;
+use crate::aws::{FlowLogResource, TrafficType};
 use crate::policy::Profile;
 use crate::snapshot::FlowLog;
 
@@ -78,8 +78,10 @@ pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualif
                 .map(|r| r.traffic_types.as_slice())
                 .unwrap_or_default();
             let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
-            let traffic_accepted =
-                accepted.is_empty() || accepted.iter().any(|t| t.as_str() == traffic);
+            // Transit gateway logs have no traffic type: they record every flow.
+            let traffic_accepted = FlowLogResource::of(&fl.resource_id).is_transit_gateway()
+                || accepted.is_empty()
+                || accepted.iter().any(|t| t.as_str() == traffic);
             let wants_pair = !traffic_accepted && accepted.contains(&TrafficType::All);
             let other = match traffic {
                 "ACCEPT" => Some("REJECT"),
@@ -123,14 +125,15 @@ pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualif
         .collect()
 }
 
-/// Groups log indices by VPC index, then resource id. `logs` gives (index, VPC, resource).
+/// Groups log indices by holder slot, then resource id. `logs` gives (index, slot,
+/// resource).
 pub fn by_resource<'a>(
-    vpcs: usize,
+    slots: usize,
     logs: impl Iterator<Item = (usize, usize, &'a str)>,
 ) -> Vec<FastMap<&'a str, Vec<usize>>> {
-    let mut maps: Vec<FastMap<&'a str, Vec<usize>>> = vec![FastMap::default(); vpcs];
-    for (index, vpc, resource) in logs {
-        maps[vpc].entry(resource).or_default().push(index);
+    let mut maps: Vec<FastMap<&'a str, Vec<usize>>> = vec![FastMap::default(); slots];
+    for (index, slot, resource) in logs {
+        maps[slot].entry(resource).or_default().push(index);
     }
     maps
 }

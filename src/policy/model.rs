@@ -102,6 +102,8 @@ pub struct Requirements {
     pub cloudwatch: Option<CloudWatchRequirement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Requirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateways: Option<TransitGatewayRequirement>,
 }
 
 impl Requirements {
@@ -122,6 +124,10 @@ impl Requirements {
                 .clone()
                 .or_else(|| fallback.cloudwatch.clone()),
             s3: self.s3.clone().or_else(|| fallback.s3.clone()),
+            transit_gateways: self
+                .transit_gateways
+                .clone()
+                .or_else(|| fallback.transit_gateways.clone()),
         }
     }
 }
@@ -341,6 +347,29 @@ impl<'de> Deserialize<'de> for RetentionRange {
     }
 }
 
+/// Which transit gateway resources must have a flow log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransitGatewayCoverage {
+    /// Every transit gateway has a flow log on itself.
+    Gateway,
+    /// Every attachment is covered, by a flow log on itself or on its gateway.
+    Attachment,
+    /// Transit gateways are not judged (their flow logs are out of scope).
+    #[default]
+    Off,
+}
+
+/// What transit gateways must satisfy. A gateway is judged under the first profile whose
+/// accounts, regions and tags (the `vpc_tags` criterion, read on the gateway's own tags)
+/// select it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGatewayRequirement {
+    #[serde(default)]
+    pub coverage: TransitGatewayCoverage,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloudWatchRequirement {
@@ -357,6 +386,14 @@ pub struct CloudWatchRequirement {
     /// old data is kept as long as the group says, whoever wrote it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_group_patterns: Vec<LogGroupPattern>,
+    /// The log group classes flow-log groups may have (STANDARD, INFREQUENT_ACCESS,
+    /// DELIVERY); empty allows any. A DELIVERY-class group keeps events one day whatever
+    /// its retention says, and the retention rules judge it so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_classes: Vec<crate::aws::LogGroupClass>,
+    /// Flow-log groups must have deletion protection on.
+    #[serde(default)]
+    pub require_deletion_protection: bool,
 }
 
 /// A glob over log group names, checked where it is written.

@@ -1,7 +1,7 @@
-//! Choosing the profile that applies to a VPC.
+//! Choosing the profile that applies to a VPC or a transit gateway.
 
 use super::model::{Requirements, Selector};
-use crate::snapshot::{Vpc, tag_map};
+use crate::snapshot::{Tag, TransitGateway, Vpc, tag_map};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -14,7 +14,13 @@ impl Selector {
     /// Whether a VPC seen in `account_id`/`region` is selected. Every criterion given
     /// must hold.
     pub fn matches(&self, account_id: &str, region: &str, vpc: &Vpc) -> bool {
-        let tags = tag_map(&vpc.tags);
+        self.matches_tagged(account_id, region, &vpc.tags)
+    }
+
+    /// Whether a tagged resource in `account_id`/`region` is selected, reading the
+    /// `vpc_tags` criterion on its own tags (a transit gateway's, say).
+    pub fn matches_tagged(&self, account_id: &str, region: &str, tags: &[Tag]) -> bool {
+        let tags = tag_map(tags);
         let tags_ok = self.vpc_tags.iter().all(|(key, accepted)| {
             tags.get(key.as_str())
                 .is_some_and(|value| accepted.iter().any(|a| a == value))
@@ -38,5 +44,17 @@ impl super::Policy {
         self.profiles
             .iter()
             .find(|p| p.selector.matches(account_id, region, vpc))
+    }
+
+    /// The first profile that selects a transit gateway, by its place and its own tags.
+    pub fn profile_for_gateway(
+        &self,
+        account_id: &str,
+        region: &str,
+        gateway: &TransitGateway,
+    ) -> Option<&Profile> {
+        self.profiles
+            .iter()
+            .find(|p| p.selector.matches_tagged(account_id, region, &gateway.tags))
     }
 }

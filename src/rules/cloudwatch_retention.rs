@@ -1,8 +1,12 @@
-//! CloudWatch retention: is each flow-log group's retention set, and inside the policy's range?
+//! CloudWatch retention: is each flow-log group's retention set, and inside the policy's
+//! range? Also the group settings that decide whether that retention holds: its class (a
+//! DELIVERY-class group keeps events one day, whatever its retention says) and deletion
+//! protection (a deleted group takes its events with it).
 
 use serde_json::json;
 
 use super::{Family, Rule, Verdict, destination_subject, judge_per_profile, with_fields};
+use crate::aws::{DELIVERY_CLASS_RETENTION_DAYS, LogGroupClass};
 use crate::destination::Destination;
 use crate::evaluate::{Context, DestinationState};
 use crate::findings::{Category, Finding, Severity};
@@ -55,11 +59,52 @@ pub static ABOVE_MAXIMUM: Rule = Rule {
           put-retention-policy --log-group-name /vpc/flow-logs --retention-in-days 30",
 };
 
+pub static CLASS_NOT_ALLOWED: Rule = Rule {
+    id: "CWL004",
+    name: "log-group-class-not-allowed",
+    category: Category::CloudwatchRetention,
+    default_severity: Severity::Medium,
+    summary: "The flow-log group is of a log group class the policy does not allow.",
+    what: "Checks the group's logGroupClass (STANDARD when the API gives none) against            `cloudwatch.allowed_classes`. Whatever the policy says, CWL002 judges a DELIVERY-class            group by the one day its events are kept, not by its retentionInDays.",
+    why: "AWS documents the DELIVERY class for delivering Lambda logs on to S3 or Firehose           only: events stay one day and cannot be queried in CloudWatch Logs, so the group is           no record to investigate from. INFREQUENT_ACCESS groups cannot run metric filters           or subscriptions that alerting on flow logs may rely on.",
+    fix: "The class cannot be changed on an existing group. Create a group of an allowed           class, point the flow log at it, and delete the old group once its events are no           longer needed:
+  aws logs create-log-group --log-group-name /vpc/flow-logs-std           --log-group-class STANDARD",
+};
+
+pub static DELETION_NOT_PROTECTED: Rule = Rule {
+    id: "CWL005",
+    name: "log-group-deletion-protection-off",
+    category: Category::CloudwatchRetention,
+    default_severity: Severity::Medium,
+    summary: "The flow-log group does not have deletion protection on.",
+    what: "Checks deletionProtectionEnabled on every flow-log group when the policy sets            `cloudwatch.require_deletion_protection`. A group whose answer does not say is            taken as unprotected.",
+    why: "Retention is only as long as the group lives: deleting it deletes every event at           once, and an intruder covering tracks or a clean-up script can do that with one           call. Deletion protection blocks every delete until it is turned off.",
+    fix: "Turn it on:
+  aws logs put-log-group-deletion-protection --log-group-identifier           /vpc/flow-logs --deletion-protection-enabled",
+};
+
 /// This family's rules, in id order, and the check that emits their findings.
 pub static FAMILY: Family = Family {
-    rules: &[&NEVER_EXPIRES, &BELOW_MINIMUM, &ABOVE_MAXIMUM],
+    rules: &[
+        &NEVER_EXPIRES,
+        &BELOW_MINIMUM,
+        &ABOVE_MAXIMUM,
+        &CLASS_NOT_ALLOWED,
+        &DELETION_NOT_PROTECTED,
+    ],
     check,
 };
+
+/// The data protection a group has, for evidence: its own policy, or its account's.
+fn data_protection(group: &crate::snapshot::LogGroup) -> serde_json::Value {
+    json!({
+        "status": group.data_protection_status,
+        "inherited_from_account": group
+            .inherited_properties
+            .iter()
+            .any(|p| p == "ACCOUNT_DATA_PROTECTION"),
+    })
+}
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for usage in &ctx.destinations {
@@ -70,7 +115,24 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         };
         let subject = destination_subject(ctx, usage);
         let profiles = &usage.profiles;
-        let retention = group.retention_in_days;
+        let class = LogGroupClass::from_api(group.log_group_class.as_deref());
+        let class_name = group.log_group_class.as_deref().unwrap_or("STANDARD");
+        let delivery_class = class == Some(LogGroupClass::Delivery);
+        // A DELIVERY-class group keeps events one day, whatever its retention says.
+        let retention = if delivery_class {
+            Some(DELIVERY_CLASS_RETENTION_DAYS)
+        } else {
+            group.retention_in_days
+        };
+        let kept = |days: i32| {
+            if delivery_class {
+                format!(
+                    "{days} day (it is of the DELIVERY class, which keeps events one day whatever its retention says)"
+                )
+            } else {
+                format!("{days} days")
+            }
+        };
         let put = |days: u32| {
             format!(
                 "aws logs put-retention-policy --region {region} --log-group-name {name} --retention-in-days {days}"
@@ -79,7 +141,11 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         // Built once: the dependents list is shared by every check of this group.
         let base = json!({
             "logGroupName": name,
-            "retentionInDays": retention,
+            "retentionInDays": group.retention_in_days,
+            "effectiveRetentionDays": retention,
+            "logGroupClass": class_name,
+            "deletionProtectionEnabled": group.deletion_protection_enabled,
+            "dataProtection": data_protection(group),
             "dependents": ctx.dependents(&usage.users),
             "selected_by_pattern": usage.selected_by,
         });
@@ -105,7 +171,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                         .unwrap_or(14)),
                 ),
                 Some(days) => Verdict::pass(
-                    format!("log group {name} expires events after {days} days"),
+                    format!("log group {name} expires events after {}", kept(days)),
                     evidence(json!({})),
                 ),
             })
@@ -118,13 +184,21 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             Some(match retention {
                 Some(days) if i64::from(days) < i64::from(min) => Verdict::fail(
                     format!(
-                        "log group {name} keeps events {days} days; the policy requires at least {min}"
+                        "log group {name} keeps events {}; the policy requires at least {min}",
+                        kept(days)
                     ),
                     evidence(extra),
-                    put(min),
+                    if delivery_class {
+                        format!(
+                            "aws logs create-log-group --region {region} --log-group-name {name}-standard --log-group-class STANDARD, point the flow logs at it, then: {}",
+                            put(min)
+                        )
+                    } else {
+                        put(min)
+                    },
                 ),
                 Some(days) => Verdict::pass(
-                    format!("log group {name} keeps events {days} days (min {min})"),
+                    format!("log group {name} keeps events {} (min {min})", kept(days)),
                     evidence(extra),
                 ),
                 None => Verdict::pass(
@@ -161,10 +235,69 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             })
         });
 
+        let class_allowed = judge_per_profile(profiles, |p| {
+            let req = p.requirements.cloudwatch.as_ref()?;
+            if req.allowed_classes.is_empty() {
+                return None;
+            }
+            let allowed: Vec<&str> = req.allowed_classes.iter().map(|c| c.as_str()).collect();
+            let extra = json!({ "allowed_classes": allowed });
+            Some(match class {
+                Some(c) if req.allowed_classes.contains(&c) => Verdict::pass(
+                    format!(
+                        "log group {name} is of the {class_name} class, which the policy allows"
+                    ),
+                    evidence(extra),
+                ),
+                _ => Verdict::fail(
+                    format!(
+                        "log group {name} is of the {class_name} class; the policy allows {}; {}",
+                        allowed.join(", "),
+                        ctx.dependents_text(&usage.users)
+                    ),
+                    evidence(extra),
+                    format!(
+                        "aws logs create-log-group --region {region} --log-group-name {name}-{} --log-group-class {}, then point the flow logs at it",
+                        allowed[0].to_lowercase().replace('_', "-"),
+                        allowed[0]
+                    ),
+                ),
+            })
+        });
+
+        let protected = judge_per_profile(profiles, |p| {
+            let req = p.requirements.cloudwatch.as_ref()?;
+            if !req.require_deletion_protection {
+                return None;
+            }
+            Some(match group.deletion_protection_enabled {
+                Some(true) => Verdict::pass(
+                    format!("log group {name} has deletion protection on"),
+                    evidence(json!({})),
+                ),
+                state => Verdict::fail(
+                    format!(
+                        "log group {name} {}; the policy requires it",
+                        if state.is_none() {
+                            "does not report deletion protection, so it is taken as off"
+                        } else {
+                            "has deletion protection off"
+                        }
+                    ),
+                    evidence(json!({})),
+                    format!(
+                        "aws logs put-log-group-deletion-protection --region {region} --log-group-identifier {name} --deletion-protection-enabled"
+                    ),
+                ),
+            })
+        });
+
         for (rule, outcome) in [
             (&NEVER_EXPIRES, never),
             (&BELOW_MINIMUM, below),
             (&ABOVE_MAXIMUM, above),
+            (&CLASS_NOT_ALLOWED, class_allowed),
+            (&DELETION_NOT_PROTECTED, protected),
         ] {
             if let Some((verdict, _profile)) = outcome {
                 out.push(rule.finding(&subject, verdict));

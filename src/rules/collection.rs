@@ -276,7 +276,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 let mut owners: Vec<&str> = usage
                     .users
                     .iter()
-                    .map(|&u| ctx.vpc_of(&ctx.flow_logs[u]).account_id())
+                    .map(|&u| ctx.holder(&ctx.flow_logs[u]).account_id)
                     .collect();
                 owners.sort();
                 owners.dedup();

@@ -107,7 +107,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        let profile = ctx.vpc_of(sfl).profile;
+        let profile = ctx.holder(sfl).profile;
         let Some(req) = &profile.requirements.destinations else {
             continue;
         };

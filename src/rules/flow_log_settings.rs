@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Family, Rule, Verdict, flow_log_subject};
-use crate::aws::DEFAULT_LOG_FIELDS;
+use crate::aws::{DEFAULT_LOG_FIELDS, FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS};
 use crate::evaluate::Context;
 use crate::findings::{Category, Finding, Severity};
 
@@ -57,7 +57,8 @@ pub static TRAFFIC_TYPE: Rule = Rule {
            policy requires it), together record every accepted and every rejected flow, \
            which is what ALL records. Each of the pair passes and counts toward coverage; \
            if either stops working, the other fails again. For `destinations.required`, \
-           both logs of the pair must reach that destination type.",
+           both logs of the pair must reach that destination type. Transit gateway flow \
+           logs have no traffic type; this rule does not apply to them.",
     why: "A REJECT-only log shows blocked attempts but not the connections that succeeded, \
           which are what an investigation of exfiltration or lateral movement needs.",
     fix: "The traffic type cannot be changed in place. Create a replacement, then delete \
@@ -89,7 +90,10 @@ pub static LOG_FIELDS: Rule = Rule {
     default_severity: Severity::Medium,
     summary: "The flow log's format lacks fields the policy requires.",
     what: "Checks that the flow log's LogFormat (or the default version 2 format when it \
-           has none) includes every field in `flow_logs.required_fields`.",
+           has none) includes every field in `flow_logs.required_fields`. A transit gateway \
+           flow log is held only to the required fields its records can carry (srcaddr, \
+           tcp-flags, flow-direction, ...; not interface-id or instance-id), and its default \
+           format has all of them.",
     why: "Fields such as tcp-flags, flow-direction or pkt-srcaddr are needed to tell \
           connection set-up from data, inbound from outbound, and the real peer behind a \
           NAT gateway. A record without them cannot answer those questions later.",
@@ -128,7 +132,7 @@ pub static FAMILY: Family = Family {
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for sfl in &ctx.flow_logs {
         let fl = sfl.flow_log;
-        let profile = ctx.vpc_of(sfl).profile;
+        let profile = ctx.holder(sfl).profile;
         let subject = flow_log_subject(ctx, sfl);
         let id = &fl.flow_log_id;
         let on = &fl.resource_id;
@@ -181,7 +185,9 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             continue;
         };
 
-        if !req.traffic_types.is_empty() {
+        let on_gateway = FlowLogResource::of(on).is_transit_gateway();
+        // Transit gateway logs have no traffic type: they record every flow.
+        if !req.traffic_types.is_empty() && !on_gateway {
             let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
             let accepted: Vec<&str> = req.traffic_types.iter().map(|t| t.as_str()).collect();
             let evidence = json!({ "TrafficType": traffic, "accepted": accepted });
@@ -236,12 +242,24 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             ));
         }
 
-        if !req.required_fields.is_empty() {
-            let fields = log_format_fields(fl.log_format.as_deref());
-            let missing: Vec<&str> = req
-                .required_fields
+        let required: Vec<&str> = req
+            .required_fields
+            .iter()
+            .map(|f| f.0.as_str())
+            .filter(|f| !on_gateway || TRANSIT_GATEWAY_LOG_FIELDS.contains(f))
+            .collect();
+        if !required.is_empty() {
+            let fields = match fl.log_format.as_deref() {
+                Some(f) if !f.trim().is_empty() => log_format_fields(Some(f)),
+                _ if on_gateway => TRANSIT_GATEWAY_LOG_FIELDS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                _ => log_format_fields(None),
+            };
+            let missing: Vec<&str> = required
                 .iter()
-                .map(|f| f.0.as_str())
+                .copied()
                 .filter(|f| !fields.iter().any(|have| have == f))
                 .collect();
             let evidence = json!({

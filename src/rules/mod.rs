@@ -11,6 +11,7 @@ pub mod destination;
 pub mod destination_security;
 pub mod flow_log_settings;
 pub mod s3_lifecycle;
+pub mod transit_gateway;
 
 use std::sync::LazyLock;
 
@@ -46,6 +47,7 @@ pub struct Family {
 /// README's rule table (tests/rules.rs holds it to this) and the id tests derive from it.
 pub static FAMILIES: &[&Family] = &[
     &coverage::FAMILY,
+    &transit_gateway::FAMILY,
     &flow_log_settings::FAMILY,
     &destination::FAMILY,
     &cloudwatch_retention::FAMILY,
@@ -119,19 +121,17 @@ pub(crate) fn vpc_subject(vpc: &ScopedVpc) -> Subject {
 
 /// The subject of a flow-log finding.
 pub(crate) fn flow_log_subject(ctx: &Context, fl: &ScopedFlowLog) -> Subject {
-    let vpc = ctx.vpc_of(fl);
+    let holder = ctx.holder(fl);
     Subject {
         resource_type: "flow-log",
         resource_id: fl.flow_log.flow_log_id.clone(),
         resource_arn: Some(format!(
             "arn:aws:ec2:{}:{}:vpc-flow-log/{}",
-            vpc.region(),
-            vpc.account_id(),
-            fl.flow_log.flow_log_id
+            holder.region, holder.account_id, fl.flow_log.flow_log_id
         )),
-        account_id: vpc.account_id().to_string(),
-        region: vpc.region().to_string(),
-        profile: Some(vpc.profile.name.clone()),
+        account_id: holder.account_id.to_string(),
+        region: holder.region.to_string(),
+        profile: Some(holder.profile.name.clone()),
     }
 }
 
@@ -156,7 +156,7 @@ pub(crate) fn destination_subject(ctx: &Context, usage: &DestinationUse) -> Subj
                     usage
                         .users
                         .first()
-                        .map(|&u| ctx.vpc_of(&ctx.flow_logs[u]).account_id().to_string())
+                        .map(|&u| ctx.holder(&ctx.flow_logs[u]).account_id.to_string())
                 })
                 .unwrap_or_default(),
             "global".to_string(),

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use super::{
     AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream, FlowLog, LogGroup,
-    NetworkInterface, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, ToolInfo, Vpc,
+    NetworkInterface, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, ToolInfo, TransitGateway,
+    TransitGatewayAttachment, Vpc,
 };
 
 /// A resource that two shards both hold.
@@ -168,7 +169,9 @@ same_when_equal!(
     FlowLog,
     DeliveryStream,
     Bucket,
-    CollectionError
+    CollectionError,
+    TransitGateway,
+    TransitGatewayAttachment
 );
 
 impl SameState for LogGroup {
@@ -239,6 +242,9 @@ struct RegionTables {
     flow_logs: Table<FlowLog>,
     log_groups: Table<LogGroup>,
     delivery_streams: Table<DeliveryStream>,
+    /// `None` until a shard that listed them is added.
+    transit_gateways: Option<Table<TransitGateway>>,
+    transit_gateway_attachments: Option<Table<TransitGatewayAttachment>>,
 }
 
 impl RegionTables {
@@ -284,7 +290,28 @@ impl RegionTables {
             |d| &d.delivery_stream_name,
             origin,
             duplicates,
-        )
+        )?;
+        if let Some(listed) = region.transit_gateways {
+            self.transit_gateways.get_or_insert_default().insert_all(
+                "transit-gateway",
+                listed,
+                |g| &g.transit_gateway_id,
+                origin,
+                duplicates,
+            )?;
+        }
+        if let Some(listed) = region.transit_gateway_attachments {
+            self.transit_gateway_attachments
+                .get_or_insert_default()
+                .insert_all(
+                    "transit-gateway-attachment",
+                    listed,
+                    |a| &a.transit_gateway_attachment_id,
+                    origin,
+                    duplicates,
+                )?;
+        }
+        Ok(())
     }
 
     fn into_region(self, region: String) -> RegionSnapshot {
@@ -296,6 +323,8 @@ impl RegionTables {
             flow_logs: self.flow_logs.into_values(),
             log_groups: self.log_groups.into_values(),
             delivery_streams: self.delivery_streams.into_values(),
+            transit_gateways: self.transit_gateways.map(Table::into_values),
+            transit_gateway_attachments: self.transit_gateway_attachments.map(Table::into_values),
         }
     }
 }
@@ -312,6 +341,10 @@ mod tests {
             kms_key_id: None,
             stored_bytes: stored,
             creation_time: Some(1),
+            log_group_class: None,
+            deletion_protection_enabled: None,
+            data_protection_status: None,
+            inherited_properties: vec![],
         }
     }
 

@@ -76,6 +76,23 @@ pub struct RegionSnapshot {
     pub log_groups: Vec<LogGroup>,
     #[serde(default)]
     pub delivery_streams: Vec<DeliveryStream>,
+    /// DescribeTransitGateways: every gateway the account sees, its own and those shared
+    /// with it. Absent when the region's gateways were not listed (a snapshot from before
+    /// flowaudit listed them): gateway coverage there is then unknown, never a pass.
+    #[serde(
+        rename = "transit_gateways",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transit_gateways: Option<Vec<TransitGateway>>,
+    /// DescribeTransitGatewayAttachments, listed when the account owns a gateway in the
+    /// region (only the owner can log them); absent when not listed.
+    #[serde(
+        rename = "transit_gateway_attachments",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transit_gateway_attachments: Option<Vec<TransitGatewayAttachment>>,
 }
 
 impl RegionSnapshot {
@@ -89,6 +106,8 @@ impl RegionSnapshot {
             flow_logs: vec![],
             log_groups: vec![],
             delivery_streams: vec![],
+            transit_gateways: None,
+            transit_gateway_attachments: None,
         }
     }
 }
@@ -303,6 +322,68 @@ pub struct DestinationOptions {
     pub per_hour_partition: bool,
 }
 
+/// One DescribeTransitGateways record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGateway {
+    #[serde(rename = "TransitGatewayId")]
+    pub transit_gateway_id: String,
+    #[serde(
+        rename = "TransitGatewayArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transit_gateway_arn: Option<String>,
+    /// The account that owns it; only the owner can create its flow logs. A gateway shared
+    /// through RAM is judged in its owner's account.
+    #[serde(rename = "OwnerId")]
+    pub owner_id: String,
+    /// pending, available, modifying, deleting, deleted.
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+}
+
+/// One DescribeTransitGatewayAttachments record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGatewayAttachment {
+    #[serde(rename = "TransitGatewayAttachmentId")]
+    pub transit_gateway_attachment_id: String,
+    #[serde(rename = "TransitGatewayId")]
+    pub transit_gateway_id: String,
+    #[serde(
+        rename = "TransitGatewayOwnerId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transit_gateway_owner_id: Option<String>,
+    /// vpc, vpn, direct-connect-gateway, connect, peering, tgw-peering.
+    #[serde(
+        rename = "ResourceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_type: Option<String>,
+    #[serde(
+        rename = "ResourceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_id: Option<String>,
+    #[serde(
+        rename = "ResourceOwnerId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_owner_id: Option<String>,
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+}
+
 /// One DescribeLogGroups record (CloudWatch Logs uses camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -334,6 +415,36 @@ pub struct LogGroup {
         skip_serializing_if = "Option::is_none"
     )]
     pub creation_time: Option<i64>,
+    /// STANDARD, INFREQUENT_ACCESS or DELIVERY; absent on groups created before classes
+    /// existed, which are STANDARD.
+    #[serde(
+        rename = "logGroupClass",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_group_class: Option<String>,
+    /// Absent when the API did not say; deletion protection is then taken as off.
+    #[serde(
+        rename = "deletionProtectionEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deletion_protection_enabled: Option<bool>,
+    /// ACTIVATED, DELETED, ARCHIVED or DISABLED: whether a data protection policy masks
+    /// data in the group.
+    #[serde(
+        rename = "dataProtectionStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data_protection_status: Option<String>,
+    /// Settings the group takes from its account, such as ACCOUNT_DATA_PROTECTION.
+    #[serde(
+        rename = "inheritedProperties",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub inherited_properties: Vec<String>,
 }
 
 /// A Kinesis Data Firehose stream that a flow log delivers to (DescribeDeliveryStream).
