@@ -4,8 +4,7 @@
 
 mod common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ec2::config::Credentials;
+use aws_config::SdkConfig;
 use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
 use common::moto::Moto;
 use common::*;
@@ -18,28 +17,7 @@ const REGION: &str = "eu-west-1";
 
 /// An SDK configuration acting in `account` through the role, as the test's seeder.
 async fn member(moto: &Moto, account: &str) -> SdkConfig {
-    let caller = moto.sdk_config("us-east-1", "test", "test").await;
-    let creds = aws_sdk_sts::Client::new(&caller)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/{ROLE}"))
-        .role_session_name("seed")
-        .send()
-        .await
-        .expect("moto assumes any role")
-        .credentials
-        .expect("credentials");
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(moto.endpoint())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(
-            creds.access_key_id,
-            creds.secret_access_key,
-            Some(creds.session_token),
-            None,
-            "member",
-        ))
-        .load()
-        .await
+    moto.account_config(account, ROLE, REGION).await
 }
 
 /// Creates one VPC with a subnet and no flow log in the account; returns its id.

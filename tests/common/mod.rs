@@ -29,7 +29,11 @@ pub fn flowaudit() -> Command {
 /// with static credentials and nothing from this machine's AWS configuration (no profile
 /// files, no instance metadata lookups).
 pub fn flowaudit_at_endpoint(endpoint: &str, key: &str, secret: &str) -> Command {
-    let mut cmd = flowaudit();
+    with_local_aws(flowaudit(), endpoint, key, secret)
+}
+
+/// `cmd` pointed at a local AWS endpoint, as `flowaudit_at_endpoint` does.
+pub fn with_local_aws(mut cmd: Command, endpoint: &str, key: &str, secret: &str) -> Command {
     cmd.env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", key)
         .env("AWS_SECRET_ACCESS_KEY", secret)

@@ -114,6 +114,73 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// An SDK configuration acting in `account` through `role`, assumed with test
+    /// credentials: moto maps the assumed-role credentials to that account.
+    pub async fn account_config(&self, account: &str, role: &str, region: &str) -> SdkConfig {
+        let caller = self.sdk_config("us-east-1", "test", "test").await;
+        let creds = aws_sdk_sts::Client::new(&caller)
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/{role}"))
+            .role_session_name("seed")
+            .send()
+            .await
+            .expect("moto assumes any role")
+            .credentials
+            .expect("credentials");
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(self.endpoint())
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new(
+                creds.access_key_id,
+                creds.secret_access_key,
+                Some(creds.session_token),
+                None,
+                "member",
+            ))
+            .load()
+            .await
+    }
+}
+
+/// Clock ticks per second of /proc's CPU times.
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// User plus system CPU seconds from a /proc stat line, at `first` (utime, then stime,
+/// or cutime then cstime), counted in fields after the command name.
+pub fn proc_cpu_seconds(stat: &str, first: usize) -> f64 {
+    // The command name is in parentheses and may hold spaces; fields follow the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (field(first) + field(first + 1)) / clock_ticks()
+}
+
+impl Moto {
+    /// CPU seconds the moto server has used so far (Linux).
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // utime and stime are fields 14 and 15; after the name, 12 and 13 (0-based 11, 12).
+        proc_cpu_seconds(&stat, 11)
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
