@@ -354,3 +354,50 @@ async fn a_live_scan_lists_transit_gateways_and_judges_their_logs() {
         Some(2)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transit_gateways_that_cannot_be_listed_are_an_error_not_a_pass() {
+    use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
+    let moto = Moto::start();
+    let config = moto.sdk_config("eu-west-1", "test", "test").await;
+    let (hub, _) = seeded_gateway(&aws_sdk_ec2::Client::new(&config), "hub", None).await;
+    let proxy = FaultProxy::start(
+        moto.port,
+        vec![Rule::new(
+            Target::service("ec2").action("DescribeTransitGateways"),
+            Fault::AccessDenied,
+            Times::Always,
+        )],
+    );
+    let run: Run = flowaudit_at_endpoint(&proxy.endpoint(), "test", "test")
+        .current_dir(root())
+        .args([
+            "scan",
+            "--policy",
+            POLICY,
+            "--format",
+            "json",
+            "--date",
+            DATE,
+            "--region",
+            "eu-west-1",
+            "--max-attempts",
+            "1",
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    let report = run.json();
+    // The uncovered gateway is unseen: no verdict on it, one error for the region.
+    assert_eq!(status(&report, "COV004", &hub), None);
+    let unlisted = finding(&report, "COV004", "transit-gateways:123456789012/eu-west-1");
+    assert_eq!(unlisted["status"], "error", "{unlisted}");
+    assert!(
+        unlisted["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("UnauthorizedOperation"),
+        "{unlisted}"
+    );
+    assert_eq!(run.code, 3, "{}", non_passing(&report));
+}
