@@ -189,6 +189,11 @@ struct LiveArgs {
     /// Seconds one AWS call may take, retries included.
     #[arg(long, default_value_t = 60)]
     operation_timeout: u64,
+    /// Also read the CloudWatch telemetry rules that create VPC flow logs: each account's
+    /// (observabilityadmin:ListTelemetryRules, GetTelemetryRule) and, with --org, the
+    /// organisation's. Findings then name the rules that manage a flow log.
+    #[arg(long)]
+    telemetry_rules: bool,
 }
 
 #[derive(clap::Args)]
@@ -474,6 +479,7 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
             session_name: live.role_session_name.clone(),
         });
         let base = std::sync::Arc::new(base);
+        let base_for_org = base.clone();
         let archive = match &live.log_archive_account {
             Some(archive) => {
                 require_role_for_others(live, std::slice::from_ref(archive), &caller)?;
@@ -491,11 +497,24 @@ fn collect_live(live: &LiveArgs) -> Result<(Snapshot, String)> {
             live.concurrency,
         )
         .await;
-        let targets = collect::Accounts { scanned, archive };
+        let targets = collect::Accounts {
+            scanned,
+            archive,
+            read_telemetry_rules: live.telemetry_rules,
+        };
         let progress = std::sync::Arc::new(Bar::new());
-        Ok::<_, anyhow::Error>(
-            collect::collect_accounts(targets, &regions, live.concurrency, started, progress).await,
-        )
+        let mut collected =
+            collect::collect_accounts(targets, &regions, live.concurrency, started, progress).await;
+        if live.telemetry_rules && live.org {
+            collect::add_organization_telemetry_rules(
+                &mut collected,
+                base_for_org.as_ref(),
+                &caller,
+                &regions[0],
+            )
+            .await;
+        }
+        Ok::<_, anyhow::Error>(collected)
     })?;
     tracing::info!(requests = collected.requests, "collection finished");
     let json = snapshot::to_json(&collected.snapshot)?;

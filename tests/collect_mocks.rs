@@ -28,21 +28,23 @@ struct Mocked {
         &'static str,
         aws_sdk_ec2::Client,
         aws_sdk_cloudwatchlogs::Client,
+        aws_sdk_observabilityadmin::Client,
     )>,
     s3: aws_sdk_s3::Client,
 }
 
 impl ClientSource for Mocked {
     fn region(&self, region: &str) -> RegionClients {
-        let (_, ec2, logs) = self
+        let (_, ec2, logs, telemetry) = self
             .regions
             .iter()
-            .find(|(r, _, _)| *r == region)
+            .find(|(r, ..)| *r == region)
             .unwrap_or_else(|| panic!("no mocks for {region}"));
         RegionClients {
             ec2: ec2.clone(),
             logs: logs.clone(),
             firehose: mock_client!(aws_sdk_firehose, RuleMode::MatchAny, Vec::<&Rule>::new()),
+            telemetry: telemetry.clone(),
         }
     }
     fn s3(&self, _region: &str) -> aws_sdk_s3::Client {
@@ -99,6 +101,8 @@ struct RegionRules {
     log_groups: Vec<Rule>,
     /// DescribeTransitGateways and, when a gateway is owned, its attachments.
     transit_gateways: Vec<Rule>,
+    /// Observability Admin, asked only with telemetry rules on.
+    telemetry: Vec<Rule>,
 }
 
 impl RegionRules {
@@ -129,6 +133,7 @@ impl RegionRules {
                 mock!(aws_sdk_ec2::Client::describe_transit_gateways)
                     .then_output(|| DescribeTransitGatewaysOutput::builder().build()),
             ],
+            telemetry: vec![],
         }
     }
 
@@ -139,6 +144,7 @@ impl RegionRules {
         &'static str,
         aws_sdk_ec2::Client,
         aws_sdk_cloudwatchlogs::Client,
+        aws_sdk_observabilityadmin::Client,
     ) {
         let mut ec2_rules: Vec<&Rule> = self.vpcs.iter().collect();
         ec2_rules.extend([&self.subnets, &self.enis]);
@@ -151,6 +157,11 @@ impl RegionRules {
                 aws_sdk_cloudwatchlogs,
                 RuleMode::MatchAny,
                 self.log_groups.iter()
+            ),
+            mock_client!(
+                aws_sdk_observabilityadmin,
+                RuleMode::MatchAny,
+                self.telemetry.iter()
             ),
         )
     }
@@ -695,4 +706,101 @@ async fn log_group_class_and_protection_are_recorded() {
     assert_eq!(group.deletion_protection_enabled, Some(true));
     assert_eq!(group.data_protection_status.as_deref(), Some("ACTIVATED"));
     assert_eq!(group.inherited_properties, ["ACCOUNT_DATA_PROTECTION"]);
+}
+
+#[tokio::test]
+async fn telemetry_rules_for_vpcs_are_read_when_asked() {
+    use aws_sdk_observabilityadmin::operation::get_telemetry_rule::GetTelemetryRuleOutput;
+    use aws_sdk_observabilityadmin::operation::list_telemetry_rules::ListTelemetryRulesOutput;
+    use aws_sdk_observabilityadmin::types::{
+        DestinationType, ResourceType, TelemetryDestinationConfiguration, TelemetryRule,
+        TelemetryRuleSummary, TelemetryType, VpcFlowLogParameters,
+    };
+    let mut rules = RegionRules::simple("vpc-1", "logs-bucket");
+    rules.telemetry = vec![
+        mock!(aws_sdk_observabilityadmin::Client::list_telemetry_rules).then_output(|| {
+            ListTelemetryRulesOutput::builder()
+                .telemetry_rule_summaries(
+                    TelemetryRuleSummary::builder()
+                        .rule_name("vpc-flow-logs")
+                        .rule_arn("arn:aws:observabilityadmin:eu-west-1:111122223333:telemetry-rule/vpc-flow-logs")
+                        .resource_type(ResourceType::AwsEc2Vpc)
+                        .telemetry_type(TelemetryType::Logs)
+                        .build(),
+                )
+                .telemetry_rule_summaries(
+                    TelemetryRuleSummary::builder()
+                        .rule_name("eks-audit")
+                        .resource_type(ResourceType::AwsEksCluster)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_observabilityadmin::Client::get_telemetry_rule)
+            .match_requests(|r| r.rule_identifier().is_some_and(|id| id.ends_with("/vpc-flow-logs")))
+            .then_output(|| {
+                GetTelemetryRuleOutput::builder()
+                    .rule_name("vpc-flow-logs")
+                    .home_region("eu-west-1")
+                    .telemetry_rule(
+                        TelemetryRule::builder()
+                            .resource_type(ResourceType::AwsEc2Vpc)
+                            .telemetry_type(TelemetryType::Logs)
+                            .allow_field_updates(true)
+                            .destination_configuration(
+                                TelemetryDestinationConfiguration::builder()
+                                    .destination_type(DestinationType::CloudwatchLogs)
+                                    .retention_in_days(30)
+                                    .vpc_flow_log_parameters(
+                                        VpcFlowLogParameters::builder()
+                                            .traffic_type("ALL")
+                                            .max_aggregation_interval(60)
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build()
+                            .expect("a telemetry type is set"),
+                    )
+                    .build()
+            }),
+    ];
+    let mut s3_rules = healthy_bucket_rules();
+    s3_rules.push(list_buckets_rule());
+    let source: Arc<dyn ClientSource> = Arc::new(Mocked {
+        regions: vec![rules.clients("eu-west-1")],
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+    });
+    let accounts = collect::Accounts {
+        scanned: vec![collect::AccountTarget {
+            account_id: ACCOUNT.to_string(),
+            clients: Ok(source),
+        }],
+        archive: None,
+        read_telemetry_rules: true,
+    };
+    let collected = collect::collect_accounts(
+        accounts,
+        &["eu-west-1".to_string()],
+        1,
+        "2026-11-22T00:00:00Z".into(),
+        Arc::new(Quiet),
+    )
+    .await;
+    let snapshot = collected.snapshot;
+    assert_eq!(snapshot.collection_errors, vec![]);
+    let read = snapshot.accounts[0].regions[0]
+        .telemetry_rules
+        .as_ref()
+        .expect("read");
+    // Only the VPC rule, with the settings it imposes.
+    assert_eq!(read.len(), 1);
+    let rule = &read[0];
+    assert_eq!(rule.rule_name, "vpc-flow-logs");
+    assert_eq!(rule.destination_type.as_deref(), Some("cloud-watch-logs"));
+    assert_eq!(rule.traffic_type.as_deref(), Some("ALL"));
+    assert_eq!(rule.max_aggregation_interval, Some(60));
+    assert_eq!(rule.retention_in_days, Some(30));
+    assert_eq!(rule.home_region.as_deref(), Some("eu-west-1"));
+    assert!(rule.allow_field_updates);
 }

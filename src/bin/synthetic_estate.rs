@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         accounts: vec![],
         buckets: vec![],
         collection_errors: vec![],
+        organization_telemetry_rules: None,
     };
     for b in 0..10 {
         snapshot.buckets.push(Bucket {

@@ -14,6 +14,8 @@ pub struct RegionClients {
     pub ec2: aws_sdk_ec2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub firehose: aws_sdk_firehose::Client,
+    /// CloudWatch Observability Admin, for telemetry rules.
+    pub telemetry: aws_sdk_observabilityadmin::Client,
 }
 
 pub trait ClientSource: Send + Sync {
@@ -143,6 +145,12 @@ impl ClientSource for SdkClients {
             ),
             firehose: aws_sdk_firehose::Client::from_conf(
                 aws_sdk_firehose::config::Builder::from(&self.config)
+                    .region(region.clone())
+                    .interceptor(AttemptLog)
+                    .build(),
+            ),
+            telemetry: aws_sdk_observabilityadmin::Client::from_conf(
+                aws_sdk_observabilityadmin::config::Builder::from(&self.config)
                     .region(region)
                     .interceptor(AttemptLog)
                     .build(),

@@ -14,6 +14,7 @@ mod logs;
 pub mod organization;
 mod pace;
 mod s3;
+mod telemetry;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -186,6 +187,7 @@ async fn collect_region(
     clients: Arc<dyn ClientSource>,
     account_id: String,
     region: String,
+    telemetry_rules: bool,
 ) -> RegionOutcome {
     let mut out = RegionOutcome {
         data: RegionSnapshot::new(region.clone()),
@@ -219,6 +221,9 @@ async fn collect_region(
         .collect();
     let streams: Vec<String> = streams.into_iter().collect();
     firehose::collect(&c.firehose, &account_id, &region, &streams, &mut out).await;
+    if telemetry_rules {
+        telemetry::collect(&c.telemetry, &account_id, &region, &mut out).await;
+    }
 
     let d = &mut out.data;
     d.vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
@@ -386,8 +391,27 @@ pub async fn collect(
     let accounts = Accounts {
         scanned: vec![target],
         archive: None,
+        read_telemetry_rules: false,
     };
     collect_accounts(accounts, regions, concurrency, collected_at, progress).await
+}
+
+/// Reads the organisation's CloudWatch telemetry rules for VPC flow logs into the snapshot,
+/// through the caller (the management or a delegated-admin account) in `region`. A failure
+/// is recorded as a collection error and leaves the rules absent.
+pub async fn add_organization_telemetry_rules(
+    collected: &mut Collected,
+    caller: &dyn ClientSource,
+    account_id: &str,
+    region: &str,
+) {
+    let client = caller.region(region).telemetry;
+    let (rules, errors, requests) = telemetry::organization(&client, account_id, region).await;
+    let snapshot = &mut collected.snapshot;
+    snapshot.organization_telemetry_rules = rules;
+    snapshot.collection_errors.extend(errors);
+    snapshot.collection_errors.sort();
+    collected.requests += requests;
 }
 
 /// The accounts of a run: those scanned, and a log-archive account entered only to read
@@ -395,6 +419,8 @@ pub async fn collect(
 pub struct Accounts {
     pub scanned: Vec<AccountTarget>,
     pub archive: Option<AccountTarget>,
+    /// Also read each scanned account's CloudWatch telemetry rules in every region.
+    pub read_telemetry_rules: bool,
 }
 
 /// Collects several accounts in the given regions. Every (account, region) is collected
@@ -435,6 +461,7 @@ pub async fn collect_accounts(
         }
     }
     progress.start(entered.len() * regions.len());
+    let telemetry_rules = accounts.read_telemetry_rules;
     let mut tasks = JoinSet::new();
     for (account, clients) in &entered {
         for region in regions {
@@ -448,7 +475,8 @@ pub async fn collect_accounts(
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = limit.acquire_owned().await.ok();
-                let out = collect_region(clients, account.clone(), region.clone()).await;
+                let out =
+                    collect_region(clients, account.clone(), region.clone(), telemetry_rules).await;
                 let d = &out.data;
                 progress.region_done(
                     &account,
@@ -628,6 +656,7 @@ pub async fn collect_accounts(
             accounts,
             buckets,
             collection_errors: errors,
+            organization_telemetry_rules: None,
         },
         requests,
     }

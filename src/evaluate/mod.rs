@@ -7,6 +7,7 @@ mod destinations;
 mod errors;
 mod estate;
 mod qualification;
+mod telemetry;
 mod waivers;
 
 pub use context::{
@@ -18,6 +19,7 @@ pub use destinations::{DestinationState, Subtree};
 pub use errors::{ErrorIndex, describe};
 pub use estate::{Estate, RegionView};
 pub use qualification::Qualification;
+pub use telemetry::managing as telemetry_rules_managing;
 pub use waivers::WaiverUse;
 
 /// Hash maps and sets for evaluation's lookups: SipHash's resistance to chosen keys is not

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{Family, Rule, Verdict, flow_log_subject};
 use crate::aws::{DEFAULT_LOG_FIELDS, FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS};
-use crate::evaluate::Context;
+use crate::evaluate::{Context, telemetry_rules_managing};
 use crate::findings::{Category, Finding, Severity};
 
 pub static NOT_ACTIVE: Rule = Rule {
@@ -15,7 +15,10 @@ pub static NOT_ACTIVE: Rule = Rule {
     default_severity: Severity::High,
     summary: "The flow log's FlowLogStatus is not ACTIVE.",
     what: "Checks that every flow log attached to a judged VPC, subnet or ENI reports \
-           FlowLogStatus ACTIVE.",
+           FlowLogStatus ACTIVE. When the scan read CloudWatch telemetry rules \
+           (--telemetry-rules), the evidence names the rules that manage the flow log: a \
+           rule for VPCs in force in its account and region whose destination type, \
+           traffic type, interval and format it carries.",
     why: "A flow log that is not ACTIVE records nothing, yet still shows up in the console \
           and in tools that only check that a log exists.",
     fix: "Delete the broken flow log and create it again:\n  aws ec2 delete-flow-logs \
@@ -138,7 +141,14 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let on = &fl.resource_id;
 
         let status = fl.flow_log_status.as_deref().unwrap_or("unknown");
-        let evidence = json!({ "FlowLogStatus": status, "ResourceId": on });
+        let mut evidence = json!({ "FlowLogStatus": status, "ResourceId": on });
+        let holder = ctx.holder(sfl);
+        if let Some(rules) =
+            telemetry_rules_managing(ctx.estate, holder.account_id, holder.region, fl)
+            && let serde_json::Value::Object(map) = &mut evidence
+        {
+            map.insert("managed_by_telemetry_rules".into(), rules);
+        }
         out.push(NOT_ACTIVE.finding(
             &subject,
             if status == "ACTIVE" {

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use super::{
     AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream, FlowLog, LogGroup,
-    NetworkInterface, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, ToolInfo, TransitGateway,
-    TransitGatewayAttachment, Vpc,
+    NetworkInterface, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, TelemetryRule, ToolInfo,
+    TransitGateway, TransitGatewayAttachment, Vpc,
 };
 
 /// A resource that two shards both hold.
@@ -54,6 +54,7 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
     let mut regions: BTreeMap<String, BTreeMap<String, RegionTables>> = BTreeMap::new();
     let mut buckets: Table<Bucket> = Table::default();
     let mut errors: Table<CollectionError> = Table::default();
+    let mut organization_rules: Option<Table<TelemetryRule>> = None;
     let mut accounts = Vec::new();
     let mut region_names = Vec::new();
     let mut collected_at: Option<String> = None;
@@ -87,6 +88,15 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
         for bucket in shard.buckets {
             let id = bucket.name.clone();
             buckets.insert("bucket", id, bucket, &global, &mut duplicates)?;
+        }
+        if let Some(rules) = shard.organization_telemetry_rules {
+            organization_rules.get_or_insert_default().insert_all(
+                "organization-telemetry-rule",
+                rules,
+                |r| &r.rule_name,
+                &global,
+                &mut duplicates,
+            )?;
         }
         for error in shard.collection_errors {
             // An error is its own identity: the same failure seen by two shards is one.
@@ -123,6 +133,7 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
             .collect(),
         buckets: buckets.into_values(),
         collection_errors,
+        organization_telemetry_rules: organization_rules.map(Table::into_values),
     };
     Ok((snapshot, duplicates))
 }
@@ -171,7 +182,8 @@ same_when_equal!(
     Bucket,
     CollectionError,
     TransitGateway,
-    TransitGatewayAttachment
+    TransitGatewayAttachment,
+    TelemetryRule
 );
 
 impl SameState for LogGroup {
@@ -245,6 +257,7 @@ struct RegionTables {
     /// `None` until a shard that listed them is added.
     transit_gateways: Option<Table<TransitGateway>>,
     transit_gateway_attachments: Option<Table<TransitGatewayAttachment>>,
+    telemetry_rules: Option<Table<TelemetryRule>>,
 }
 
 impl RegionTables {
@@ -300,6 +313,15 @@ impl RegionTables {
                 duplicates,
             )?;
         }
+        if let Some(listed) = region.telemetry_rules {
+            self.telemetry_rules.get_or_insert_default().insert_all(
+                "telemetry-rule",
+                listed,
+                |r| &r.rule_name,
+                origin,
+                duplicates,
+            )?;
+        }
         if let Some(listed) = region.transit_gateway_attachments {
             self.transit_gateway_attachments
                 .get_or_insert_default()
@@ -325,6 +347,7 @@ impl RegionTables {
             delivery_streams: self.delivery_streams.into_values(),
             transit_gateways: self.transit_gateways.map(Table::into_values),
             transit_gateway_attachments: self.transit_gateway_attachments.map(Table::into_values),
+            telemetry_rules: self.telemetry_rules.map(Table::into_values),
         }
     }
 }

@@ -35,6 +35,10 @@ pub struct Snapshot {
     pub buckets: Vec<Bucket>,
     #[serde(default)]
     pub collection_errors: Vec<CollectionError>,
+    /// The organisation's CloudWatch telemetry rules for VPC flow logs, read from the
+    /// management or delegated-admin account with --org --telemetry-rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_telemetry_rules: Option<Vec<TelemetryRule>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +97,99 @@ pub struct RegionSnapshot {
         skip_serializing_if = "Option::is_none"
     )]
     pub transit_gateway_attachments: Option<Vec<TransitGatewayAttachment>>,
+    /// The account's CloudWatch telemetry rules for VPC flow logs in this region
+    /// (ListTelemetryRules, then GetTelemetryRule), when collected with --telemetry-rules.
+    #[serde(
+        rename = "telemetry_rules",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub telemetry_rules: Option<Vec<TelemetryRule>>,
+}
+
+/// A CloudWatch telemetry rule (Observability Admin) that creates VPC flow logs on the
+/// VPCs it selects, and with `AllowFieldUpdates` replaces those that drift from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryRule {
+    #[serde(rename = "RuleName")]
+    pub rule_name: String,
+    #[serde(rename = "RuleArn", default, skip_serializing_if = "Option::is_none")]
+    pub rule_arn: Option<String>,
+    /// AWS::EC2::VPC for the rules flowaudit reads.
+    #[serde(
+        rename = "ResourceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_type: Option<String>,
+    #[serde(
+        rename = "DestinationType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_type: Option<String>,
+    #[serde(
+        rename = "DestinationPattern",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_pattern: Option<String>,
+    #[serde(
+        rename = "RetentionInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retention_in_days: Option<i32>,
+    #[serde(
+        rename = "TrafficType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub traffic_type: Option<String>,
+    #[serde(rename = "LogFormat", default, skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(
+        rename = "MaxAggregationInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_aggregation_interval: Option<i32>,
+    /// The accounts or organisational units an organisation rule applies to, as AWS
+    /// states it.
+    #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(
+        rename = "SelectionCriteria",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub selection_criteria: Option<String>,
+    /// The rule replaces managed flow logs whose format, traffic type or interval drift.
+    #[serde(rename = "AllowFieldUpdates", default)]
+    pub allow_field_updates: bool,
+    /// Where the rule was created; it applies there, and in `Regions` (or every region
+    /// with `AllRegions`).
+    #[serde(
+        rename = "HomeRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub home_region: Option<String>,
+    #[serde(rename = "Regions", default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(rename = "AllRegions", default)]
+    pub all_regions: bool,
+}
+
+impl TelemetryRule {
+    /// Whether the rule applies in `region`. A rule whose home region is unknown is taken
+    /// to apply where it was listed.
+    pub fn applies_in(&self, region: &str) -> bool {
+        self.all_regions
+            || self.regions.iter().any(|r| r == region)
+            || self.home_region.as_deref().is_none_or(|h| h == region)
+    }
 }
 
 impl RegionSnapshot {
@@ -108,6 +205,7 @@ impl RegionSnapshot {
             delivery_streams: vec![],
             transit_gateways: None,
             transit_gateway_attachments: None,
+            telemetry_rules: None,
         }
     }
 }
