@@ -212,6 +212,27 @@ fn class_and_deletion_protection_are_judged_where_the_policy_asks() {
     assert_eq!(status(&report, "CWL005", "/vpc/shop"), None);
 }
 
+/// A live scan of eu-west-1 through `endpoint` under the transit gateway policy.
+fn scan_live(endpoint: &str, extra: &[&str]) -> Run {
+    flowaudit_at_endpoint(endpoint, "test", "test")
+        .current_dir(root())
+        .args([
+            "scan",
+            "--policy",
+            POLICY,
+            "--format",
+            "json",
+            "--date",
+            DATE,
+            "--region",
+            "eu-west-1",
+        ])
+        .args(extra)
+        .output()
+        .expect("flowaudit runs")
+        .into()
+}
+
 /// A transit gateway in moto with an attachment to a VPC; its flow log (when `logged`)
 /// delivers to `group`.
 async fn seeded_gateway(
@@ -304,24 +325,7 @@ async fn a_live_scan_lists_transit_gateways_and_judges_their_logs() {
     let dir = tempfile::tempdir().expect("temp dir");
     let saved = dir.path().join("snapshot.json");
     let saved_arg = saved.to_string_lossy().to_string();
-    let run: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
-        .current_dir(root())
-        .args([
-            "scan",
-            "--policy",
-            POLICY,
-            "--format",
-            "json",
-            "--date",
-            DATE,
-            "--region",
-            "eu-west-1",
-            "--save-snapshot",
-            &saved_arg,
-        ])
-        .output()
-        .expect("flowaudit runs")
-        .into();
+    let run = scan_live(&moto.endpoint(), &["--save-snapshot", &saved_arg]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     assert_eq!(status(&report, "COV004", &hub).as_deref(), Some("pass"));
@@ -369,24 +373,7 @@ async fn transit_gateways_that_cannot_be_listed_are_an_error_not_a_pass() {
             Times::Always,
         )],
     );
-    let run: Run = flowaudit_at_endpoint(&proxy.endpoint(), "test", "test")
-        .current_dir(root())
-        .args([
-            "scan",
-            "--policy",
-            POLICY,
-            "--format",
-            "json",
-            "--date",
-            DATE,
-            "--region",
-            "eu-west-1",
-            "--max-attempts",
-            "1",
-        ])
-        .output()
-        .expect("flowaudit runs")
-        .into();
+    let run = scan_live(&proxy.endpoint(), &["--max-attempts", "1"]);
     let report = run.json();
     // The uncovered gateway is unseen: no verdict on it, one error for the region.
     assert_eq!(status(&report, "COV004", &hub), None);

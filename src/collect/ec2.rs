@@ -122,6 +122,17 @@ macro_rules! list_pages {
 }
 pub(crate) use list_pages;
 
+/// Where an EC2 listing was made, for recording its failure.
+fn ec2_call<'a>(account_id: &'a str, region: &'a str) -> impl Fn(&'static str) -> Call<'a> {
+    move |operation| Call {
+        account_id,
+        region,
+        service: "ec2",
+        operation,
+        resource_id: None,
+    }
+}
+
 /// Lists everything EC2 holds for flow-log coverage in one region.
 pub async fn collect(
     client: &aws_sdk_ec2::Client,
@@ -129,14 +140,8 @@ pub async fn collect(
     region: &str,
     out: &mut RegionOutcome,
 ) {
-    let call = |operation| Call {
-        account_id,
-        region,
-        service: "ec2",
-        operation,
-        resource_id: None,
-    };
-    // The four lists share EC2's Describe* rate.
+    let call = ec2_call(account_id, region);
+    // The lists share EC2's Describe* rate.
     let mut pace = Pacer::per_second(EC2_DESCRIBE_PER_SECOND);
     list_pages!(
         out,
@@ -198,13 +203,7 @@ async fn transit_gateways(
     pace: &mut Pacer,
     out: &mut RegionOutcome,
 ) {
-    let call = |operation| Call {
-        account_id,
-        region,
-        service: "ec2",
-        operation,
-        resource_id: None,
-    };
+    let call = ec2_call(account_id, region);
     let failed_before = out.errors.len();
     let mut gateways = Vec::new();
     list_pages!(

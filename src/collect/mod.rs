@@ -89,6 +89,16 @@ pub struct RegionOutcome {
 }
 
 impl RegionOutcome {
+    /// An outcome with nothing collected yet.
+    fn new(region: &str) -> RegionOutcome {
+        RegionOutcome {
+            data: RegionSnapshot::new(region),
+            errors: vec![],
+            requests: 0,
+            unreachable: false,
+        }
+    }
+
     /// Marks the region unreachable, recording `error` as the one error that stands for
     /// every call of the region (see `snapshot::ENDPOINT_UNREACHABLE`).
     fn mark_unreachable(&mut self, error: &mut CollectionError) {
@@ -189,12 +199,7 @@ async fn collect_region(
     region: String,
     telemetry_rules: bool,
 ) -> RegionOutcome {
-    let mut out = RegionOutcome {
-        data: RegionSnapshot::new(region.clone()),
-        errors: vec![],
-        requests: 0,
-        unreachable: false,
-    };
+    let mut out = RegionOutcome::new(&region);
     let c = clients.region(&region);
     ec2::collect(&c.ec2, &account_id, &region, &mut out).await;
     if out.unreachable {
@@ -512,12 +517,7 @@ pub async fn collect_accounts(
         let limit = limit.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let mut out = RegionOutcome {
-                data: RegionSnapshot::new(region.clone()),
-                errors: vec![],
-                requests: 0,
-                unreachable: false,
-            };
+            let mut out = RegionOutcome::new(&region);
             let c = clients.region(&region);
             logs::look_up(&c.logs, &account, &region, &names, &mut out).await;
             out.data
