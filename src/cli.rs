@@ -228,6 +228,14 @@ struct ScanArgs {
     /// it. Defaults to today (UTC).
     #[arg(long, value_parser = parse_date)]
     date: Option<NaiveDate>,
+    /// The previous run's JSON report: each problem still open keeps the date it was first
+    /// seen, and new ones are first seen today.
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 only for problems past the policy's remediation deadlines (`deadlines`);
+    /// other failures are reported but do not fail the run.
+    #[arg(long)]
+    fail_on_overdue: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -600,6 +608,12 @@ fn require_role_for_others(live: &LiveArgs, accounts: &[String], caller: &str) -
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {
     let (policy, policy_sha256) = policy::load(&args.policy)?;
+    if args.fail_on_overdue && policy.deadlines.is_empty() {
+        bail!(
+            "--fail-on-overdue needs remediation deadlines, and policy {} sets none; add for example `deadlines: {{ high: 7d, medium: 30d }}`",
+            args.policy.display()
+        );
+    }
     let (snapshot, snapshot_sha256) = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
         None => {
@@ -611,7 +625,18 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         }
     };
     let today = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let evaluation = evaluate(&snapshot, &policy, today);
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|path| load_report(path).map(|r| flowaudit::history::Baseline::from_report(&r)))
+        .transpose()?;
+    let mut evaluation = evaluate(&snapshot, &policy, today);
+    flowaudit::history::apply(
+        &mut evaluation.findings,
+        baseline.as_ref(),
+        &policy.deadlines,
+        today,
+    );
     let report = Report::new(
         evaluation,
         &policy,
@@ -654,7 +679,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     if let Some(text) = stdout_text {
         write_output(None, &text)?;
     }
-    let code = exit_code(&report, args.fail_on);
+    let code = if args.fail_on_overdue {
+        overdue_exit_code(&report)
+    } else {
+        exit_code(&report, args.fail_on)
+    };
     // Freeing millions of small allocations at exit takes seconds on a large estate, and
     // the process is about to end: leave that to the operating system.
     std::mem::forget(report);
@@ -704,6 +733,18 @@ fn exit_code(report: &Report, fail_on: Severity) -> u8 {
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= fail_on);
     if fails {
+        exit::VIOLATIONS
+    } else if report.summary.error > 0 {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}
+
+/// With --fail-on-overdue: 1 for a problem past its deadline, else 3 if anything could not
+/// be evaluated (unseen is never a pass), else 0.
+fn overdue_exit_code(report: &Report) -> u8 {
+    if flowaudit::history::any_overdue(&report.findings) {
         exit::VIOLATIONS
     } else if report.summary.error > 0 {
         exit::INCOMPLETE

@@ -17,9 +17,12 @@ fn is_problem(f: &Finding) -> bool {
 #[derive(Debug, Clone, Serialize)]
 pub struct Persisting {
     pub finding: Finding,
-    /// The earliest date the reports show it open: the older report's evaluation date.
+    /// The date it was first seen, when the newer report carries history; otherwise the
+    /// earliest date the two reports show it open (the older one's evaluation date).
     pub open_since: String,
     pub days_open: i64,
+    /// `open_since` is the first-seen date, not a lower bound.
+    pub exact: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,10 +72,22 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
         persisting: new_problems
             .iter()
             .filter(|(k, _)| old_problems.contains_key(*k))
-            .map(|(_, f)| Persisting {
-                finding: (*f).clone(),
-                open_since: old.evaluated_on.clone(),
-                days_open: days,
+            .map(|(_, f)| {
+                // With a baseline the new report knows the true first-seen date.
+                match &f.history {
+                    Some(h) => Persisting {
+                        finding: (*f).clone(),
+                        open_since: h.first_seen.clone(),
+                        days_open: h.age_days,
+                        exact: true,
+                    },
+                    None => Persisting {
+                        finding: (*f).clone(),
+                        open_since: old.evaluated_on.clone(),
+                        days_open: days,
+                        exact: false,
+                    },
+                }
             })
             .collect(),
     }
@@ -100,7 +115,11 @@ impl Drift {
             (
                 "persisting",
                 &p.finding,
-                format!("open since {} or earlier ({days})", p.open_since),
+                if p.exact {
+                    format!("open since {} ({days})", p.open_since)
+                } else {
+                    format!("open since {} or earlier ({days})", p.open_since)
+                },
             )
         }));
         rows.extend(self.resolved.iter().map(|f| ("resolved", f, String::new())));

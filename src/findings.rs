@@ -158,9 +158,46 @@ pub struct Finding {
     pub remediation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
+    /// For a problem, when it was first seen and whether it is overdue; present when the
+    /// scan had a baseline or the policy sets deadlines (see `crate::history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// How long a problem has been open, carried from run to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The evaluation date of the first run that reported it (YYYY-MM-DD).
+    pub first_seen: String,
+    /// Days from `first_seen` to this run's evaluation date.
+    pub age_days: i64,
+    /// The day its deadline ends, when the policy sets one for its severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Open past its deadline.
+    #[serde(default)]
+    pub overdue: bool,
 }
 
 impl Finding {
+    /// The message, followed by the problem's age and deadline when it has a history:
+    /// "... [open 12 days, since 2026-11-10; overdue since 2026-11-17]".
+    pub fn message_with_age(&self) -> String {
+        let Some(h) = &self.history else {
+            return self.message.clone();
+        };
+        let days = if h.age_days == 1 { "day" } else { "days" };
+        let deadline = match (&h.due, h.overdue) {
+            (Some(due), true) => format!("; overdue since {due}"),
+            (Some(due), false) => format!("; due {due}"),
+            (None, _) => String::new(),
+        };
+        format!(
+            "{} [open {} {days}, since {}{deadline}]",
+            self.message, h.age_days, h.first_seen
+        )
+    }
+
     /// The identity of a finding across runs: drift and waivers match on it.
     pub fn key(&self) -> (&str, &str, &str, &str) {
         (

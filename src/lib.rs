@@ -10,6 +10,7 @@ pub mod digest;
 pub mod drift;
 pub mod evaluate;
 pub mod findings;
+pub mod history;
 pub mod lifecycle;
 pub mod location;
 pub mod policy;

@@ -18,6 +18,8 @@ pub struct Policy {
     pub profiles: Vec<Profile>,
     pub waivers: Vec<Waiver>,
     pub severity_overrides: std::collections::BTreeMap<String, crate::findings::Severity>,
+    /// Days a problem of each severity may stay open (see `crate::history`).
+    pub deadlines: std::collections::BTreeMap<crate::findings::Severity, u32>,
 }
 
 impl Policy {
@@ -49,6 +51,7 @@ impl Policy {
                 .into_iter()
                 .map(|(id, sev)| (id.0, sev))
                 .collect(),
+            deadlines: file.deadlines.into_iter().map(|(s, d)| (s, d.0)).collect(),
         }
     }
 }

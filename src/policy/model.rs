@@ -30,6 +30,30 @@ pub struct PolicyFile {
     /// Per-rule severity overrides.
     #[serde(default)]
     pub severity: BTreeMap<RuleId, Severity>,
+    /// Remediation deadlines per severity (`high: 7d`): a problem open longer is overdue.
+    #[serde(default)]
+    pub deadlines: BTreeMap<Severity, Deadline>,
+}
+
+/// A remediation deadline in days, written `7d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Deadline(pub u32);
+
+impl<'de> Deserialize<'de> for Deadline {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(d, "a number of days such as 7d", |v| {
+            v.strip_suffix('d')
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| *n >= 1)
+                .map(Deadline)
+                .ok_or_else(|| {
+                    format!(
+                        "deadline `{v}` is not a number of days; expected for example 1d, 7d or 30d"
+                    )
+                })
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
                 cell(&f.resource_id),
                 f.account_id,
                 f.region,
-                cell(&f.message),
+                cell(&f.message_with_age()),
                 cell(&f.remediation)
             ));
         }

@@ -46,7 +46,7 @@ fn table(rows: &[&Finding], with_fix: bool, colour: bool) -> String {
             f.rule_id.clone(),
             f.resource_id.clone(),
             format!("{} {}", f.account_id, f.region),
-            f.message.clone(),
+            f.message_with_age(),
         ];
         if with_fix {
             record.push(f.remediation.clone());

@@ -232,6 +232,7 @@ impl Rule {
             evidence: Evidence::new(verdict.evidence),
             remediation: verdict.remediation,
             waiver: None,
+            history: None,
         }
     }
 }
