@@ -91,6 +91,16 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// The trend over scheduled runs' JSON reports: per run, findings by status, failures
+    /// by category and ENI coverage, in evaluation-date order.
+    History {
+        #[arg(required = true, value_name = "REPORT.json")]
+        reports: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+        format: HistoryFormat,
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Confirm that a JSON report matches the exact snapshot and policy it names.
     Verify {
         report: PathBuf,
@@ -99,6 +109,13 @@ enum Command {
         #[arg(long)]
         policy: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HistoryFormat {
+    Table,
+    Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -346,6 +363,24 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 exit::OK
             }))
+        }
+        Command::History {
+            reports,
+            format,
+            output,
+        } => {
+            let loaded = reports
+                .iter()
+                .map(|path| load_report(path))
+                .collect::<Result<Vec<_>>>()?;
+            let trend = flowaudit::trend::trend(&loaded);
+            let text = match format {
+                HistoryFormat::Table => trend.to_table(),
+                HistoryFormat::Json => trend.to_json()?,
+                HistoryFormat::Html => trend.to_html(),
+            };
+            write_output(output.as_deref(), &text)?;
+            Ok(ExitCode::from(exit::OK))
         }
         Command::Verify {
             report,

@@ -88,6 +88,19 @@ impl Category {
             Category::Collection => "collection",
         }
     }
+
+    /// The prefix of the category's rule ids (COV001, FLS002, ...): a short column name.
+    pub fn rule_prefix(self) -> &'static str {
+        match self {
+            Category::Coverage => "COV",
+            Category::FlowLogSettings => "FLS",
+            Category::Destination => "DST",
+            Category::CloudwatchRetention => "CWL",
+            Category::S3Lifecycle => "S3L",
+            Category::DestinationSecurity => "SEC",
+            Category::Collection => "COL",
+        }
+    }
 }
 
 impl fmt::Display for Category {
@@ -249,6 +262,24 @@ impl Default for Evidence {
 impl PartialEq for Evidence {
     fn eq(&self, other: &Evidence) -> bool {
         self.0.get() == other.0.get() || self.to_value() == other.to_value()
+    }
+}
+
+/// How many network interfaces of the judged VPCs in one account and region a qualifying
+/// flow log reaches (on the ENI, its subnet or its VPC), whatever level the policy asks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CoverageCell {
+    pub account_id: String,
+    pub region: String,
+    pub network_interfaces: usize,
+    pub covered: usize,
+}
+
+impl CoverageCell {
+    /// The covered share in percent; `None` when there is nothing to cover.
+    pub fn percent(&self) -> Option<f64> {
+        (self.network_interfaces > 0)
+            .then(|| 100.0 * self.covered as f64 / self.network_interfaces as f64)
     }
 }
 

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod trend;
 pub mod verify;
 
 /// The version recorded in snapshots and reports.

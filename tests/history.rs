@@ -246,3 +246,61 @@ fn the_overdue_gate_needs_deadlines_and_a_readable_baseline() {
     assert!(bad.stderr.contains("broken.json:1:"), "{}", bad.stderr);
     assert!(!out.exists(), "nothing is written when the baseline is bad");
 }
+
+#[test]
+fn the_trend_over_runs_is_a_table_json_and_a_chart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (short, policy) = overdue_setup(dir.path());
+    let production = path("policies/production.yaml");
+    let (r1, r2, r3) = (
+        dir.path().join("r1.json"),
+        dir.path().join("r2.json"),
+        dir.path().join("r3.json"),
+    );
+    scan_on(&short, &policy, "2026-11-01", &r1, &[]);
+    scan_on(&demo(), &production, "2026-11-10", &r2, &[]);
+    scan_on(&compliant(), &production, "2026-11-20", &r3, &[]);
+    // Given out of order, reported in date order.
+    let reports: Vec<String> = [&r3, &r1, &r2]
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["history", "--format", "json"];
+    args.extend(reports.iter().map(String::as_str));
+    let trend = run(&args);
+    assert_eq!(trend.code, 0, "{}", trend.stderr);
+    let trend = trend.json();
+    let runs = trend["runs"].as_array().expect("runs");
+    let dates: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r["evaluated_on"].as_str())
+        .collect();
+    assert_eq!(dates, ["2026-11-01", "2026-11-10", "2026-11-20"]);
+    // Counts and coverage come from each report itself.
+    let demo_report = report(&r2);
+    assert_eq!(runs[1]["summary"], demo_report["summary"]);
+    let cells = demo_report["coverage"].as_array().expect("coverage cells");
+    let enis: u64 = cells
+        .iter()
+        .filter_map(|c| c["network_interfaces"].as_u64())
+        .sum();
+    let covered: u64 = cells.iter().filter_map(|c| c["covered"].as_u64()).sum();
+    assert_eq!(runs[1]["network_interfaces"], enis);
+    assert!(covered < enis, "the demo estate has uncovered ENIs");
+    let percent = runs[1]["coverage_percent"].as_f64().expect("percent");
+    assert!((percent - 100.0 * covered as f64 / enis as f64).abs() < 0.05);
+    assert_eq!(runs[2]["coverage_percent"], 100.0);
+    assert_eq!(runs[0]["failed_by_category"]["cloudwatch_retention"], 1);
+
+    // The table, and the chart rendered by a browser: one point per run.
+    let mut args = vec!["history"];
+    args.extend(reports.iter().map(String::as_str));
+    let table = run(&args).stdout;
+    assert!(table.contains("2026-11-10") && table.contains("ENIs covered"));
+    let mut args = vec!["history", "--format", "html"];
+    args.extend(reports.iter().map(String::as_str));
+    let html = run(&args).stdout;
+    let dom = render_in_chromium(&html);
+    assert_eq!(dom.matches("class=\"coverage\"").count(), 3, "{dom}");
+    assert_eq!(dom.matches("class=\"problems\"").count(), 3);
+}

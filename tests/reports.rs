@@ -196,18 +196,6 @@ fn github_annotations_by_default_in_github_actions() {
     );
 }
 
-fn chromium() -> PathBuf {
-    let path = std::env::var_os("FLOWAUDIT_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        path.exists(),
-        "Chromium not found at {}. ./scripts/test installs Debian's chromium package; or set FLOWAUDIT_CHROMIUM.",
-        path.display()
-    );
-    path
-}
-
 #[test]
 fn html_report_is_self_contained_and_renders_in_headless_chromium() {
     let html = render("html");
@@ -219,43 +207,7 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
             "the evidence report must fetch nothing: found {banned}"
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("evidence.html");
-    std::fs::write(&page, &html).unwrap();
-    let profile = dir.path().join("profile");
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            &format!("--user-data-dir={}", profile.display()),
-            "--dump-dom",
-            &format!("file://{}", page.display()),
-        ])
-        .output()
-        .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let log = String::from_utf8_lossy(&out.stderr);
-    let console_errors: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
-        .collect();
-    assert!(
-        console_errors.is_empty(),
-        "console errors: {console_errors:#?}"
-    );
+    let dom = render_in_chromium(&html);
     let report = scan_demo(&["--format", "json"]).json();
     let s = &report["summary"];
     for (id, key) in [

@@ -4,6 +4,9 @@
 use serde_json::{Value, json};
 
 use super::context::{Context, ScopedFlowLog, ScopedVpc};
+use std::collections::BTreeMap;
+
+use crate::findings::CoverageCell;
 use crate::policy::CoverageLevel;
 use crate::snapshot::{NetworkInterface, Subnet};
 
@@ -109,4 +112,37 @@ pub fn gap<'a>(
             vpc_uncovered: false,
         },
     }
+}
+
+/// ENI coverage per scanned (account, region): every ENI of a judged VPC, and those a
+/// qualifying flow log reaches. Places in scope with no ENIs are listed with zero.
+pub fn cells(ctx: &Context) -> Vec<CoverageCell> {
+    let scope = &ctx.estate.snapshot.scope;
+    let mut cells: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+    for account in &scope.accounts {
+        for region in &scope.regions {
+            cells.insert((account.as_str(), region.as_str()), (0, 0));
+        }
+    }
+    for vpc in &ctx.vpcs {
+        let enis = vpc.network_interfaces().len();
+        if enis == 0 {
+            continue;
+        }
+        let uncovered = gap(ctx, vpc, CoverageLevel::Eni, &|f| f.qualification.counts())
+            .uncovered_enis
+            .len();
+        let cell = cells.entry((vpc.account_id(), vpc.region())).or_default();
+        cell.0 += enis;
+        cell.1 += enis - uncovered;
+    }
+    cells
+        .into_iter()
+        .map(|((account, region), (enis, covered))| CoverageCell {
+            account_id: account.to_string(),
+            region: region.to_string(),
+            network_interfaces: enis,
+            covered,
+        })
+        .collect()
 }

@@ -32,7 +32,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use crate::findings::{Finding, OutOfScope};
+use crate::findings::{CoverageCell, Finding, OutOfScope};
 use crate::policy::Policy;
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -44,6 +44,8 @@ pub struct Evaluation {
     pub out_of_scope: Vec<OutOfScope>,
     /// Every waiver of the policy, with what it matched.
     pub waivers: Vec<WaiverUse>,
+    /// ENI coverage per scanned account and region, in account then region order.
+    pub coverage: Vec<CoverageCell>,
 }
 
 pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evaluation {
@@ -59,10 +61,12 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
     }
     let waivers = waivers::apply(policy, today, &mut findings);
     sort_findings(&mut findings);
+    let coverage = coverage::cells(&ctx);
     Evaluation {
         findings,
         out_of_scope: ctx.out_of_scope,
         waivers,
+        coverage,
     }
 }
 

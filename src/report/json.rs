@@ -4,12 +4,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, WaiverUse};
-use crate::findings::{Finding, OutOfScope, Summary};
+use crate::findings::{CoverageCell, Finding, OutOfScope, Summary};
 use crate::policy::Policy;
 use crate::snapshot::Snapshot;
 
 /// Bumped on any change a consumer of the JSON could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolRef {
@@ -42,6 +42,9 @@ pub struct Report {
     /// The date waivers and lifecycle dates were judged against (YYYY-MM-DD).
     pub evaluated_on: String,
     pub summary: Summary,
+    /// ENI coverage per scanned account and region (absent in reports from before it).
+    #[serde(default)]
+    pub coverage: Vec<CoverageCell>,
     pub out_of_scope: Vec<OutOfScope>,
     pub waivers: Vec<WaiverUse>,
     pub findings: Vec<Finding>,
@@ -74,6 +77,7 @@ struct ReportHead<'r> {
     snapshot: &'r SnapshotRef,
     evaluated_on: &'r str,
     summary: &'r Summary,
+    coverage: &'r [CoverageCell],
     out_of_scope: &'r [OutOfScope],
     waivers: &'r [WaiverUse],
 }
@@ -110,6 +114,7 @@ impl Report {
             },
             evaluated_on: evaluated_on.to_string(),
             summary: Summary::of(&evaluation.findings),
+            coverage: evaluation.coverage,
             out_of_scope: evaluation.out_of_scope,
             waivers: evaluation.waivers,
             findings: evaluation.findings,
@@ -133,6 +138,7 @@ impl Report {
             snapshot: &self.snapshot,
             evaluated_on: &self.evaluated_on,
             summary: &self.summary,
+            coverage: &self.coverage,
             out_of_scope: &self.out_of_scope,
             waivers: &self.waivers,
         })?;

@@ -314,15 +314,7 @@ mod tests {
     #[test]
     fn ids_carry_their_category_prefix() {
         for r in RULES.iter() {
-            let prefix = match r.category {
-                Category::Coverage => "COV",
-                Category::FlowLogSettings => "FLS",
-                Category::Destination => "DST",
-                Category::CloudwatchRetention => "CWL",
-                Category::S3Lifecycle => "S3L",
-                Category::DestinationSecurity => "SEC",
-                Category::Collection => "COL",
-            };
+            let prefix = r.category.rule_prefix();
             assert!(
                 r.id.starts_with(prefix),
                 "{} is not in category {}",

@@ -198,3 +198,57 @@ pub fn variant(base: &Path, dir: &Path, name: &str, change: impl FnOnce(&mut Val
     .expect("temp file written");
     out
 }
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("FLOWAUDIT_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.exists(),
+        "Chromium not found at {}. ./scripts/test installs Debian's chromium package; or set FLOWAUDIT_CHROMIUM.",
+        path.display()
+    );
+    path
+}
+
+/// Renders an HTML page in headless Chromium (no network, a throwaway profile) and returns
+/// the DOM it built; fails on a console error.
+pub fn render_in_chromium(html: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, html).expect("page written");
+    let profile = dir.path().join("profile");
+    let out = std::process::Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "console errors: {console_errors:#?}"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
