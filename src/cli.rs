@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowaudit::collect::{self, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
-use flowaudit::report::{Format, OutputSpec, Report, render, render_to, summary_line};
+use flowaudit::report::{Format, OutputSpec, Report, TableStyle, render, render_to, summary_line};
 use flowaudit::snapshot::Snapshot;
 use flowaudit::{policy, rules, snapshot};
 
@@ -691,7 +691,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             None if spec.path == Path::new("-") => Format::Table,
             None => format_from_extension(&spec.path)?,
         };
-        staged.push(stage(&spec.path, |w| render_to(format, &report, false, w))?);
+        staged.push(stage(&spec.path, |w| {
+            render_to(format, &report, TableStyle::default(), w)
+        })?);
     }
     let in_github = std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true");
     // Reports go to the files named, or else to standard output.
@@ -705,7 +707,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         Some(summary_line(&report))
     } else {
         stdout_format
-            .map(|f| render(f, &report, colour_on_stdout()))
+            .map(|f| render(f, &report, stdout_table_style()))
             .transpose()?
     };
     for output in staged {
@@ -724,6 +726,27 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     std::mem::forget(report);
     std::mem::forget(snapshot);
     Ok(ExitCode::from(code))
+}
+
+/// The table on standard output: in colour on a terminal without NO_COLOR, and fitted to
+/// `COLUMNS` when set, or else to the terminal's width when standard output is one.
+fn stdout_table_style() -> TableStyle {
+    use std::io::IsTerminal;
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 40);
+    let terminal = || {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_, cols)| usize::from(cols))
+    };
+    TableStyle {
+        colour: colour_on_stdout(),
+        width: columns.or_else(terminal),
+    }
 }
 
 fn colour_on_stdout() -> bool {

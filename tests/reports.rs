@@ -223,6 +223,16 @@ fn html_report_is_self_contained_and_renders_in_headless_chromium() {
         );
     }
     assert!(dom.contains("<svg"), "the chart is inline SVG");
+    // The coverage map: one cell per account and region, coloured, linked to its problems.
+    assert!(dom.contains("id=\"coverage-map\""), "no coverage map");
+    let cells = report["coverage"].as_array().expect("coverage cells");
+    let coloured = ["map-ok", "map-fail", "map-error"]
+        .iter()
+        .map(|class| dom.matches(&format!("<td class=\"{class}\"")).count())
+        .sum::<usize>();
+    assert_eq!(coloured, cells.len());
+    assert!(dom.contains("href=\"#cell-111122223333-eu-west-1\""));
+    assert!(dom.contains("id=\"cell-111122223333-eu-west-1\""));
     assert!(dom.contains(report["policy"]["sha256"].as_str().unwrap()));
 }
 
@@ -493,4 +503,59 @@ fn a_dash_writes_to_standard_output() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     assert_eq!(report["summary"]["waived"], 1);
+}
+
+#[test]
+fn the_table_fits_the_terminal_width() {
+    for width in [80usize, 120] {
+        let out: Run = flowaudit()
+            .env("COLUMNS", width.to_string())
+            .args([
+                "scan",
+                "--snapshot",
+                &demo().to_string_lossy(),
+                "--policy",
+                &path("policies/production.yaml"),
+                "--date",
+                DATE,
+            ])
+            .output()
+            .expect("flowaudit runs")
+            .into();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let widest = out
+            .stdout
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            widest <= width,
+            "{widest} columns at COLUMNS={width}:\n{}",
+            out.stdout
+        );
+        // The coverage map fits, and every problem is still there with its fix.
+        assert!(out.stdout.contains("│ 111122223333 │"), "{}", out.stdout);
+        assert_eq!(out.stdout.matches("fix: ").count(), 43, "{}", out.stdout);
+    }
+    // Too narrow for the map: it says so instead of wrapping it.
+    let narrow: Run = flowaudit()
+        .env("COLUMNS", "50")
+        .args([
+            "scan",
+            "--snapshot",
+            &demo().to_string_lossy(),
+            "--policy",
+            &path("policies/production.yaml"),
+            "--date",
+            DATE,
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    assert!(
+        narrow.stdout.contains("more than this terminal"),
+        "{}",
+        narrow.stdout
+    );
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use quick_xml::escape::escape;
 
 use super::Report;
+use super::coverage_map::{Map, anchor};
 use crate::evaluate::WaiverUse;
 use crate::findings::{Category, Finding, Status, Summary};
 use crate::rules::RULES;
@@ -19,6 +20,7 @@ code, pre { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 .fail { color: #b42318; font-weight: 600; } .error { color: #9a6700; font-weight: 600; } .waived { color: #57606a; } .pass { color: #1a7f37; }
 .cards { display: flex; gap: 1rem; flex-wrap: wrap; } .card { border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem 1rem; min-width: 8rem; }
 .card .v { font-size: 1.8rem; font-weight: 700; } dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { font-weight: 600; }
+.map td { text-align: center; } .map a { color: inherit; text-decoration: none; display: block; } .map-ok { background: #dafbe1; } .map-fail { background: #ffebe9; } .map-error { background: #fff8c5; }
 .finding { border: 1px solid #d0d7de; border-left: 4px solid #b42318; border-radius: 4px; padding: .5rem .8rem; margin: .6rem 0; break-inside: avoid; }
 @media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; } .finding, tr { break-inside: avoid; } pre { white-space: pre-wrap; } }
 "#;
@@ -97,6 +99,80 @@ fn chart(report: &Report) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Accounts x regions: the share of ENIs covered, coloured by compliance, each cell linked
+/// to its problems listed below the map.
+fn coverage_map(report: &Report) -> String {
+    let map = Map::of(report);
+    if map.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from(
+        "<h2>Coverage map</h2><p>Share of network interfaces a qualifying flow log reaches, per account and region. Green: nothing failed; red: something failed; yellow: something could not be evaluated. A cell links to its problems.</p><table class=\"map\" id=\"coverage-map\"><thead><tr><th>account</th>",
+    );
+    for region in &map.regions {
+        h.push_str(&format!("<th>{}</th>", e(region)));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for account in &map.accounts {
+        h.push_str(&format!("<tr><th>{}</th>", e(account)));
+        for region in &map.regions {
+            match map.cell(account, region) {
+                Some((cell, state, problems)) => {
+                    let share = cell
+                        .percent()
+                        .map_or_else(|| "no ENIs".to_string(), |p| format!("{p:.1}%"));
+                    let body = format!(
+                        "{share}<br><small>{} of {} ENIs</small>",
+                        cell.covered, cell.network_interfaces
+                    );
+                    let linked = if problems.is_empty() {
+                        body
+                    } else {
+                        format!("<a href=\"#{}\">{body}</a>", anchor(account, region))
+                    };
+                    h.push_str(&format!(
+                        "<td class=\"{}\" title=\"{}\">{linked}</td>",
+                        state.class(),
+                        state.mark()
+                    ));
+                }
+                None => h.push_str("<td></td>"),
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+    for account in &map.accounts {
+        for region in &map.regions {
+            let Some((_, _, problems)) = map.cell(account, region) else {
+                continue;
+            };
+            if problems.is_empty() {
+                continue;
+            }
+            h.push_str(&format!(
+                "<h3 id=\"{}\">{} {} ({} problems)</h3><table><thead><tr><th>status</th><th>rule</th><th>resource</th><th>problem</th></tr></thead><tbody>",
+                anchor(account, region),
+                e(account),
+                e(region),
+                problems.len()
+            ));
+            for f in problems {
+                h.push_str(&format!(
+                    "<tr><td class=\"{}\">{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+                    f.status.as_str(),
+                    f.status.as_str(),
+                    e(&f.rule_id),
+                    e(&f.resource_id),
+                    e(&f.message)
+                ));
+            }
+            h.push_str("</tbody></table>");
+        }
+    }
+    h
 }
 
 fn waiver_table(waivers: &[&WaiverUse]) -> String {
@@ -202,6 +278,8 @@ pub fn render(report: &Report) -> String {
         h.push_str(&format!("<tr><td>{category}</td><td>{}</td><td class=\"n\">{fl}</td><td class=\"n\">{er}</td><td class=\"n\">{w}</td><td class=\"n\">{p}</td></tr>", sev.0));
     }
     h.push_str("</tbody></table>");
+
+    h.push_str(&coverage_map(report));
 
     h.push_str("<h2>Controls</h2><table><thead><tr><th>rule</th><th>control</th><th>category</th><th>passed</th><th>failed</th><th>waived</th><th>errors</th></tr></thead><tbody>");
     for r in RULES.iter() {

@@ -1,5 +1,6 @@
 //! Turning an evaluation into what people and machines read. One file per format.
 
+mod coverage_map;
 mod csv;
 mod format;
 mod github;
@@ -13,6 +14,7 @@ mod table;
 
 pub use format::{Format, OutputSpec};
 pub use json::{PolicyRef, REPORT_SCHEMA_VERSION, Report, SnapshotRef, ToolRef};
+pub use table::TableStyle;
 
 use crate::findings::{Category, Finding, Status};
 
@@ -27,10 +29,10 @@ pub enum RenderError {
     Io(#[from] std::io::Error),
 }
 
-/// Renders a report. `colour` applies to the terminal table only.
-pub fn render(format: Format, report: &Report, colour: bool) -> Result<String, RenderError> {
+/// Renders a report. `style` applies to the terminal table only.
+pub fn render(format: Format, report: &Report, style: TableStyle) -> Result<String, RenderError> {
     Ok(match format {
-        Format::Table => table::render(report, colour),
+        Format::Table => table::render(report, style),
         Format::Json => report.to_json()?,
         Format::Csv => csv::render(report)?,
         Format::Sarif => sarif::render(report)?,
@@ -46,12 +48,12 @@ pub fn render(format: Format, report: &Report, colour: bool) -> Result<String, R
 pub fn render_to(
     format: Format,
     report: &Report,
-    colour: bool,
+    style: TableStyle,
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
     match format {
         Format::Json => report.write_json(out)?,
-        other => out.write_all(render(other, report, colour)?.as_bytes())?,
+        other => out.write_all(render(other, report, style)?.as_bytes())?,
     }
     Ok(())
 }

@@ -3,10 +3,111 @@
 
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
+use tabled::settings::peaker::PriorityMax;
 use tabled::settings::{Modify, Style, Width};
 
 use super::Report;
+use super::coverage_map::Map;
 use crate::findings::{Finding, Severity, Status};
+
+/// How the terminal table is drawn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableStyle {
+    /// ANSI colour for severities.
+    pub colour: bool,
+    /// Columns to fit every table into; `None` for no limit (a file or a pipe).
+    pub width: Option<usize>,
+}
+
+/// Fits a built table into `width` columns, narrowing its widest columns first and
+/// wrapping their words.
+fn fit(table: &mut tabled::Table, width: Option<usize>) {
+    if let Some(w) = width {
+        table.with(
+            Width::wrap(w)
+                .priority(PriorityMax::right())
+                .keep_words(true),
+        );
+    }
+}
+
+/// The widest line of a rendered text, in characters.
+fn text_width(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// `text` word-wrapped to `width`, each line after `indent`.
+fn indented(text: &str, indent: &str, width: usize) -> String {
+    let wrapped = tabled::settings::width::Wrap::wrap(
+        text,
+        width.saturating_sub(indent.chars().count()).max(20),
+        true,
+    );
+    wrapped
+        .lines()
+        .map(|l| format!("{indent}{}\n", l.trim()))
+        .collect()
+}
+
+/// Problems one after another, for a terminal too narrow for the table: a heading line,
+/// then the problem and the fix wrapped to the width.
+fn stacked(rows: &[&Finding], style: TableStyle, width: usize) -> String {
+    let mut out = String::new();
+    for f in rows {
+        out.push_str(&indented(
+            &format!(
+                "{} {} {} ({} {})",
+                severity_text(f.severity, style.colour),
+                f.rule_id,
+                f.resource_id,
+                f.account_id,
+                f.region
+            ),
+            "",
+            width,
+        ));
+        out.push_str(&indented(&f.message_with_age(), "  ", width));
+        if !f.remediation.is_empty() {
+            out.push_str(&indented(&format!("fix: {}", f.remediation), "  ", width));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The coverage map as text, or a line saying it does not fit.
+fn coverage_map(report: &Report, width: Option<usize>) -> String {
+    let map = Map::of(report);
+    if map.is_empty() {
+        return String::new();
+    }
+    let mut b = Builder::default();
+    let mut header = vec!["account".to_string()];
+    header.extend(map.regions.iter().map(|r| r.to_string()));
+    b.push_record(header);
+    for account in &map.accounts {
+        let mut row = vec![account.to_string()];
+        row.extend(map.regions.iter().map(|r| map.cell_text(account, r)));
+        b.push_record(row);
+    }
+    let mut t = b.build();
+    t.with(Style::sharp());
+    let text = t.to_string();
+    let needed = text_width(&text);
+    if width.is_some_and(|w| needed > w) {
+        return format!(
+            "\nCoverage map: {} accounts x {} regions is {needed} columns wide, more than this terminal; see the HTML or JSON report\n",
+            map.accounts.len(),
+            map.regions.len()
+        );
+    }
+    let legend = "Coverage map: the share of ENIs a qualifying flow log reaches (✓ nothing failed, ✗ failures, ? not evaluated)";
+    let legend = match width {
+        Some(w) => indented(legend, "", w),
+        None => format!("{legend}\n"),
+    };
+    format!("\n{legend}{text}\n")
+}
 
 const RESOURCE_WIDTH: usize = 40;
 const PROBLEM_WIDTH: usize = 60;
@@ -27,7 +128,7 @@ fn severity_text(severity: Severity, colour: bool) -> String {
     format!("\x1b[{code}m{severity}\x1b[0m")
 }
 
-fn table(rows: &[&Finding], with_fix: bool, colour: bool) -> String {
+fn table(rows: &[&Finding], with_fix: bool, style: TableStyle) -> String {
     let mut b = Builder::default();
     let mut header = vec![
         "severity",
@@ -42,7 +143,7 @@ fn table(rows: &[&Finding], with_fix: bool, colour: bool) -> String {
     b.push_record(header);
     for f in rows {
         let mut record = vec![
-            severity_text(f.severity, colour),
+            severity_text(f.severity, style.colour),
             f.rule_id.clone(),
             f.resource_id.clone(),
             format!("{} {}", f.account_id, f.region),
@@ -60,15 +161,24 @@ fn table(rows: &[&Finding], with_fix: bool, colour: bool) -> String {
     if with_fix {
         t.with(Modify::new(Columns::new(5..6)).with(Width::wrap(FIX_WIDTH).keep_words(true)));
     }
-    t.to_string()
+    let text = t.to_string();
+    match style.width {
+        Some(w) if text_width(&text) > w => stacked(rows, style, w),
+        _ => text,
+    }
 }
 
-pub fn render(report: &Report, colour: bool) -> String {
+pub fn render(report: &Report, style: TableStyle) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
-        "flowaudit {}: policy `{}`, snapshot collected {}, evaluated on {}\n",
+    let heading = format!(
+        "flowaudit {}: policy `{}`, snapshot collected {}, evaluated on {}",
         report.tool.version, report.policy.name, report.snapshot.collected_at, report.evaluated_on
-    ));
+    );
+    match style.width {
+        Some(w) => out.push_str(&indented(&heading, "", w)),
+        None => out.push_str(&format!("{heading}\n")),
+    }
+    out.push_str(&coverage_map(report, style.width));
     for (category, rows) in super::problems_by_category(report) {
         let counts: Vec<String> = Severity::ALL
             .iter()
@@ -78,7 +188,7 @@ pub fn render(report: &Report, colour: bool) -> String {
             })
             .collect();
         out.push_str(&format!("\n{category} ({})\n", counts.join(", ")));
-        out.push_str(&table(&rows, true, colour));
+        out.push_str(&table(&rows, true, style));
         out.push('\n');
     }
     let waived: Vec<&Finding> = report
@@ -108,6 +218,7 @@ pub fn render(report: &Report, colour: bool) -> String {
         t.with(Style::sharp()).with(
             Modify::new(Columns::new(2..3)).with(Width::wrap(PROBLEM_WIDTH).keep_words(true)),
         );
+        fit(&mut t, style.width);
         out.push_str(&t.to_string());
         out.push('\n');
     }
