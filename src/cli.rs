@@ -226,7 +226,7 @@ struct ScanArgs {
     /// Policy file (YAML).
     #[arg(long)]
     policy: PathBuf,
-    /// Report format: table, json, csv, sarif, junit, markdown, html, ocsf or github.
+    /// Report format: table, json, csv, sarif, junit, markdown, html, ocsf, oscal or github.
     /// Defaults to table, or github when GITHUB_ACTIONS=true.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,

@@ -18,7 +18,7 @@ fn render(format: &str) -> String {
 #[test]
 fn golden_outputs_for_every_format() {
     for format in [
-        "csv", "sarif", "junit", "markdown", "html", "ocsf", "github",
+        "csv", "sarif", "junit", "markdown", "html", "ocsf", "oscal", "github",
     ] {
         insta::assert_snapshot!(format!("demo_{format}"), render(format));
     }
@@ -558,4 +558,115 @@ fn the_table_fits_the_terminal_width() {
         "{}",
         narrow.stdout
     );
+}
+
+/// Validates an OSCAL assessment-results document with compliance-trestle's OSCAL 1.1
+/// models (installed into .venv by scripts/test); returns whether it is valid, and what the
+/// validator said.
+fn trestle_validates(document: &str) -> (bool, String) {
+    let python = std::env::var_os("FLOWAUDIT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("assessment-results.json");
+    std::fs::write(&file, document).unwrap();
+    let out = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, pathlib\n\
+             from trestle.oscal.assessment_results import AssessmentResults\n\
+             AssessmentResults.oscal_read(pathlib.Path(sys.argv[1]))\n\
+             print('valid')",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {}: {e}. ./scripts/test installs compliance-trestle into .venv",
+                python.display()
+            )
+        });
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success() && said.contains("valid"), said)
+}
+
+#[test]
+fn oscal_assessment_results_validate_with_an_independent_validator() {
+    let oscal = render("oscal");
+    let (valid, said) = trestle_validates(&oscal);
+    assert!(valid, "{said}");
+    // The validator is not vacuous: a target of a type OSCAL does not have fails it.
+    let broken = oscal.replacen("\"objective-id\"", "\"no-such-target-type\"", 1);
+    assert_ne!(broken, oscal);
+    assert!(
+        !trestle_validates(&broken).0,
+        "trestle accepted a broken document"
+    );
+
+    let doc: Value = serde_json::from_str(&oscal).unwrap();
+    let report = scan_demo(&["--format", "json"]).json();
+    let results = &doc["assessment-results"]["results"][0];
+    // Every finding is an observation; every failure and unevaluated check a finding.
+    assert_eq!(
+        results["observations"].as_array().unwrap().len(),
+        report["findings"].as_array().unwrap().len()
+    );
+    let s = &report["summary"];
+    assert_eq!(
+        results["findings"].as_array().unwrap().len() as u64,
+        s["fail"].as_u64().unwrap() + s["error"].as_u64().unwrap()
+    );
+    // The rules are the reviewed controls, and each the activity of its observations.
+    let rules = run(&["rules", "--format", "json"]).json();
+    assert_eq!(
+        results["reviewed-controls"]["control-selections"][0]["include-controls"]
+            .as_array()
+            .unwrap()
+            .len(),
+        rules.as_array().unwrap().len()
+    );
+    // The digests are back-matter resources.
+    let hashes: Vec<&str> = doc["assessment-results"]["back-matter"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["rlinks"][0]["hashes"][0]["value"].as_str())
+        .collect();
+    assert!(hashes.contains(&report["policy"]["sha256"].as_str().unwrap()));
+    assert!(hashes.contains(&report["snapshot"]["sha256"].as_str().unwrap()));
+    // Every reference resolves within the document.
+    let uuids = |list: &Value| -> std::collections::BTreeSet<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["uuid"].as_str().map(str::to_string))
+            .collect()
+    };
+    let tasks = uuids(&results["local-definitions"]["tasks"]);
+    let components = uuids(&results["local-definitions"]["components"]);
+    let observations = uuids(&results["observations"]);
+    let activities = uuids(&doc["assessment-results"]["local-definitions"]["activities"]);
+    for o in results["observations"].as_array().unwrap() {
+        let origin = &o["origins"][0];
+        assert!(tasks.contains(origin["related-tasks"][0]["task-uuid"].as_str().unwrap()));
+        assert!(components.contains(origin["actors"][0]["actor-uuid"].as_str().unwrap()));
+    }
+    for f in results["findings"].as_array().unwrap() {
+        let observation = f["related-observations"][0]["observation-uuid"]
+            .as_str()
+            .unwrap();
+        assert!(observations.contains(observation));
+    }
+    for t in results["local-definitions"]["tasks"].as_array().unwrap() {
+        let activity = t["associated-activities"][0]["activity-uuid"]
+            .as_str()
+            .unwrap();
+        assert!(activities.contains(activity));
+    }
+    // Same inputs, same document: the UUIDs are derived, not random.
+    assert_eq!(render("oscal"), oscal);
 }

@@ -13,11 +13,12 @@ pub enum Format {
     Markdown,
     Html,
     Ocsf,
+    Oscal,
     Github,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Table,
         Format::Json,
         Format::Csv,
@@ -26,6 +27,7 @@ impl Format {
         Format::Markdown,
         Format::Html,
         Format::Ocsf,
+        Format::Oscal,
         Format::Github,
     ];
 
@@ -39,6 +41,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Ocsf => "ocsf",
+            Format::Oscal => "oscal",
             Format::Github => "github",
         }
     }

@@ -9,6 +9,7 @@ mod json;
 mod junit;
 mod markdown;
 mod ocsf;
+mod oscal;
 mod sarif;
 mod table;
 
@@ -40,6 +41,7 @@ pub fn render(format: Format, report: &Report, style: TableStyle) -> Result<Stri
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
         Format::Ocsf => ocsf::render(report)?,
+        Format::Oscal => oscal::render(report)?,
         Format::Github => github::render(report),
     })
 }
