@@ -101,6 +101,23 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// The incident runbook: for each flow-log destination, an Athena table or Logs
+    /// Insights queries matching the flow logs' format and layout, and the days available.
+    Runbook {
+        #[arg(long)]
+        snapshot: PathBuf,
+        /// Leave out the destinations that fail this policy (or could not be evaluated).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = RunbookFormat::Markdown)]
+        format: RunbookFormat,
+        /// The date retention windows and sample queries count from (YYYY-MM-DD).
+        /// Defaults to today (UTC).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Confirm that a JSON report matches the exact snapshot and policy it names.
     Verify {
         report: PathBuf,
@@ -109,6 +126,12 @@ enum Command {
         #[arg(long)]
         policy: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RunbookFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -378,6 +401,31 @@ pub fn run() -> Result<ExitCode> {
                 HistoryFormat::Table => trend.to_table(),
                 HistoryFormat::Json => trend.to_json()?,
                 HistoryFormat::Html => trend.to_html(),
+            };
+            write_output(output.as_deref(), &text)?;
+            Ok(ExitCode::from(exit::OK))
+        }
+        Command::Runbook {
+            snapshot: snapshot_path,
+            policy: policy_path,
+            format,
+            date,
+            output,
+        } => {
+            let (snapshot, _) = snapshot::load(&snapshot_path)?;
+            let today = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let evaluation = policy_path
+                .as_deref()
+                .map(|path| policy::load(path).map(|(p, _)| evaluate(&snapshot, &p, today)))
+                .transpose()?;
+            let runbook = flowaudit::runbook::build(
+                &snapshot,
+                evaluation.as_ref().map(|e| e.findings.as_slice()),
+                today,
+            );
+            let text = match format {
+                RunbookFormat::Markdown => runbook.to_markdown(),
+                RunbookFormat::Json => runbook.to_json()?,
             };
             write_output(output.as_deref(), &text)?;
             Ok(ExitCode::from(exit::OK))

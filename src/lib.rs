@@ -16,6 +16,7 @@ pub mod location;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod runbook;
 pub mod snapshot;
 pub mod trend;
 pub mod verify;
