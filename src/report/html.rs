@@ -208,7 +208,7 @@ fn finding_block(f: &Finding) -> String {
         res = e(&f.resource_id),
         acct = e(&f.account_id),
         region = e(&f.region),
-        msg = e(&f.message),
+        msg = e(&f.message_with_age()),
         fix = if f.remediation.is_empty() {
             String::new()
         } else {

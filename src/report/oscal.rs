@@ -102,7 +102,7 @@ fn finding(f: &Finding) -> Value {
     json!({
         "uuid": id(&["finding", rule, account, region, resource]),
         "title": format!("{rule} {resource} ({account} {region})"),
-        "description": format!("{} Fix: {}", f.message, f.remediation),
+        "description": format!("{}. Fix: {}", f.message, f.remediation),
         "target": target,
         "related-observations": [{
             "observation-uuid": id(&["observation", rule, account, region, resource]),
