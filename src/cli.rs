@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowaudit::collect::{self, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
-use flowaudit::report::{Format, OutputSpec, Report, TableStyle, render, render_to, summary_line};
+use flowaudit::report::{
+    Format, OutputSpec, Report, TableStyle, fit_table, render, render_to, summary_line,
+};
 use flowaudit::snapshot::Snapshot;
 use flowaudit::{policy, rules, snapshot};
 
@@ -376,7 +378,7 @@ pub fn run() -> Result<ExitCode> {
         } => {
             let drift = flowaudit::drift::diff(&load_report(&old)?, &load_report(&new)?);
             let text = match format {
-                DiffFormat::Table => drift.to_table(),
+                DiffFormat::Table => drift.to_table(terminal_width(output.as_deref())),
                 DiffFormat::Json => drift.to_json()?,
                 DiffFormat::Markdown => drift.to_markdown(),
             };
@@ -398,7 +400,7 @@ pub fn run() -> Result<ExitCode> {
                 .collect::<Result<Vec<_>>>()?;
             let trend = flowaudit::trend::trend(&loaded);
             let text = match format {
-                HistoryFormat::Table => trend.to_table(),
+                HistoryFormat::Table => trend.to_table(terminal_width(output.as_deref())),
                 HistoryFormat::Json => trend.to_json()?,
                 HistoryFormat::Html => trend.to_html(),
             };
@@ -495,6 +497,7 @@ fn list_rules() -> String {
     }
     let mut t = b.build();
     t.with(tabled::settings::Style::sharp());
+    fit_table(&mut t, stdout_table_style().width);
     t.to_string() + "\n"
 }
 
@@ -774,6 +777,15 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     std::mem::forget(report);
     std::mem::forget(snapshot);
     Ok(ExitCode::from(code))
+}
+
+/// The width a table written to `output` must fit: the terminal's (or `COLUMNS`) for
+/// standard output, none for a file.
+fn terminal_width(output: Option<&Path>) -> Option<usize> {
+    match output {
+        None => stdout_table_style().width,
+        Some(_) => None,
+    }
 }
 
 /// The table on standard output: in colour on a terminal without NO_COLOR, and fitted to

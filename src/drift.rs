@@ -137,7 +137,8 @@ impl Drift {
         )
     }
 
-    pub fn to_table(&self) -> String {
+    /// The drift as a table, fitted to `width` columns when given.
+    pub fn to_table(&self, width: Option<usize>) -> String {
         let mut b = tabled::builder::Builder::default();
         b.push_record([
             "change",
@@ -162,7 +163,31 @@ impl Drift {
             tabled::settings::Modify::new(tabled::settings::object::Columns::new(4..5))
                 .with(tabled::settings::Width::wrap(60).keep_words(true)),
         );
-        format!("{t}\n{}\n", self.headline())
+        let table = t.to_string();
+        match width {
+            // Too wide for the terminal: one wrapped block per change instead.
+            Some(w) if table.lines().any(|l| l.chars().count() > w) => {
+                let mut out = String::new();
+                for (change, f, open) in self.rows() {
+                    out.push_str(&crate::report::wrap_indented(
+                        &format!(
+                            "{change} {} {} ({} {})",
+                            f.rule_id, f.resource_id, f.account_id, f.region
+                        ),
+                        "",
+                        w,
+                    ));
+                    out.push_str(&crate::report::wrap_indented(&f.message, "  ", w));
+                    if !open.is_empty() {
+                        out.push_str(&crate::report::wrap_indented(&open, "  ", w));
+                    }
+                    out.push('\n');
+                }
+                out.push_str(&crate::report::wrap_indented(&self.headline(), "", w));
+                out
+            }
+            _ => format!("{table}\n{}\n", self.headline()),
+        }
     }
 
     pub fn to_markdown(&self) -> String {

@@ -73,7 +73,36 @@ impl Trend {
         Ok(out)
     }
 
-    pub fn to_table(&self) -> String {
+    /// The trend as a table. When `width` is given and the per-category columns do not
+    /// fit, they are left out (the JSON and HTML outputs keep them).
+    pub fn to_table(&self, width: Option<usize>) -> String {
+        let full = self.table(true);
+        let fits = |text: &str| width.is_none_or(|w| text.lines().all(|l| l.chars().count() <= w));
+        if fits(&full) {
+            return format!(
+                "{full}\nFailures per category: COV coverage, FLS flow-log settings, DST destination,\nCWL CloudWatch retention, S3L S3 lifecycle, SEC destination security, COL collection.\n"
+            );
+        }
+        let compact = self.table(false);
+        if fits(&compact) {
+            return format!("{compact}\n");
+        }
+        let mut b = tabled::builder::Builder::default();
+        b.push_record(["run", "problems", "covered"]);
+        for r in &self.runs {
+            b.push_record([
+                r.evaluated_on.clone(),
+                (r.summary.fail + r.summary.error).to_string(),
+                percent(r.coverage_percent),
+            ]);
+        }
+        let mut t = b.build();
+        t.with(tabled::settings::Style::sharp());
+        crate::report::fit_table(&mut t, width);
+        format!("{t}\n")
+    }
+
+    fn table(&self, with_categories: bool) -> String {
         let mut b = tabled::builder::Builder::default();
         let mut header = vec![
             "run".to_string(),
@@ -83,8 +112,10 @@ impl Trend {
             "passed".to_string(),
             "ENIs covered".to_string(),
         ];
-        // Failures per category, headed by the category's rule-id prefix to stay narrow.
-        header.extend(Category::ALL.iter().map(|c| c.rule_prefix().to_string()));
+        if with_categories {
+            // Failures per category, headed by the category's rule-id prefix.
+            header.extend(Category::ALL.iter().map(|c| c.rule_prefix().to_string()));
+        }
         b.push_record(header);
         for r in &self.runs {
             let mut row = vec![
@@ -100,18 +131,18 @@ impl Trend {
                     r.network_interfaces
                 ),
             ];
-            row.extend(
-                Category::ALL
-                    .iter()
-                    .map(|c| r.failed_by_category[c.as_str()].to_string()),
-            );
+            if with_categories {
+                row.extend(
+                    Category::ALL
+                        .iter()
+                        .map(|c| r.failed_by_category[c.as_str()].to_string()),
+                );
+            }
             b.push_record(row);
         }
         let mut t = b.build();
         t.with(tabled::settings::Style::sharp());
-        format!(
-            "{t}\nCOV coverage, FLS flow-log settings, DST destination, CWL CloudWatch retention, S3L S3 lifecycle, SEC destination security, COL collection: failures per category.\n"
-        )
+        t.to_string()
     }
 
     /// A self-contained page: the coverage line and the failure bars per run, then the table.

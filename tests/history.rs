@@ -304,3 +304,33 @@ fn the_trend_over_runs_is_a_table_json_and_a_chart() {
     assert_eq!(dom.matches("class=\"coverage\"").count(), 3, "{dom}");
     assert_eq!(dom.matches("class=\"problems\"").count(), 3);
 }
+
+#[test]
+fn history_diff_and_rules_fit_an_80_column_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let production = path("policies/production.yaml");
+    let (r1, r2) = (dir.path().join("r1.json"), dir.path().join("r2.json"));
+    scan_on(&compliant(), &production, "2026-11-01", &r1, &[]);
+    scan_on(&demo(), &production, "2026-11-10", &r2, &[]);
+    let (r1, r2) = (r1.to_string_lossy(), r2.to_string_lossy());
+    for args in [
+        vec!["history", &r1, &r2],
+        vec!["diff", &r1, &r2],
+        vec!["rules"],
+    ] {
+        let out: Run = flowaudit()
+            .env("COLUMNS", "80")
+            .args(&args)
+            .output()
+            .expect("flowaudit runs")
+            .into();
+        let widest = out
+            .stdout
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(widest <= 80, "{args:?}: {widest} columns\n{}", out.stdout);
+        assert!(!out.stdout.is_empty(), "{args:?}: {}", out.stderr);
+    }
+}

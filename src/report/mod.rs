@@ -15,7 +15,7 @@ mod table;
 
 pub use format::{Format, OutputSpec};
 pub use json::{PolicyRef, REPORT_SCHEMA_VERSION, Report, SnapshotRef, ToolRef};
-pub use table::TableStyle;
+pub use table::{TableStyle, fit as fit_table, indented as wrap_indented};
 
 use crate::findings::{Category, Finding, Status};
 

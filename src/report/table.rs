@@ -20,8 +20,8 @@ pub struct TableStyle {
 }
 
 /// Fits a built table into `width` columns, narrowing its widest columns first and
-/// wrapping their words.
-fn fit(table: &mut tabled::Table, width: Option<usize>) {
+/// wrapping their words; `None` leaves it as built.
+pub fn fit(table: &mut tabled::Table, width: Option<usize>) {
     if let Some(w) = width {
         table.with(
             Width::wrap(w)
@@ -37,7 +37,7 @@ fn text_width(text: &str) -> usize {
 }
 
 /// `text` word-wrapped to `width`, each line after `indent`.
-fn indented(text: &str, indent: &str, width: usize) -> String {
+pub fn indented(text: &str, indent: &str, width: usize) -> String {
     let wrapped = tabled::settings::width::Wrap::wrap(
         text,
         width.saturating_sub(indent.chars().count()).max(20),
