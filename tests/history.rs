@@ -318,18 +318,7 @@ fn history_diff_and_rules_fit_an_80_column_terminal() {
         vec!["diff", &r1, &r2],
         vec!["rules"],
     ] {
-        let out: Run = flowaudit()
-            .env("COLUMNS", "80")
-            .args(&args)
-            .output()
-            .expect("flowaudit runs")
-            .into();
-        let widest = out
-            .stdout
-            .lines()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(0);
+        let (out, widest) = run_at_width(80, &args);
         assert!(widest <= 80, "{args:?}: {widest} columns\n{}", out.stdout);
         assert!(!out.stdout.is_empty(), "{args:?}: {}", out.stderr);
     }

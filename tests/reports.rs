@@ -507,28 +507,20 @@ fn a_dash_writes_to_standard_output() {
 
 #[test]
 fn the_table_fits_the_terminal_width() {
+    let demo = demo().to_string_lossy().into_owned();
+    let policy = path("policies/production.yaml");
+    let args = [
+        "scan",
+        "--snapshot",
+        &demo,
+        "--policy",
+        &policy,
+        "--date",
+        DATE,
+    ];
     for width in [80usize, 120] {
-        let out: Run = flowaudit()
-            .env("COLUMNS", width.to_string())
-            .args([
-                "scan",
-                "--snapshot",
-                &demo().to_string_lossy(),
-                "--policy",
-                &path("policies/production.yaml"),
-                "--date",
-                DATE,
-            ])
-            .output()
-            .expect("flowaudit runs")
-            .into();
+        let (out, widest) = run_at_width(width, &args);
         assert_eq!(out.code, 1, "{}", out.stderr);
-        let widest = out
-            .stdout
-            .lines()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(0);
         assert!(
             widest <= width,
             "{widest} columns at COLUMNS={width}:\n{}",
@@ -539,20 +531,7 @@ fn the_table_fits_the_terminal_width() {
         assert_eq!(out.stdout.matches("fix: ").count(), 43, "{}", out.stdout);
     }
     // Too narrow for the map: it says so instead of wrapping it.
-    let narrow: Run = flowaudit()
-        .env("COLUMNS", "50")
-        .args([
-            "scan",
-            "--snapshot",
-            &demo().to_string_lossy(),
-            "--policy",
-            &path("policies/production.yaml"),
-            "--date",
-            DATE,
-        ])
-        .output()
-        .expect("flowaudit runs")
-        .into();
+    let (narrow, _) = run_at_width(50, &args);
     assert!(
         narrow.stdout.contains("more than this terminal"),
         "{}",

@@ -252,3 +252,21 @@ pub fn render_in_chromium(html: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The binary run with `COLUMNS` set, as a terminal of that width would have it, and the
+/// widest line of what it printed.
+pub fn run_at_width(width: usize, args: &[&str]) -> (Run, usize) {
+    let out: Run = flowaudit()
+        .env("COLUMNS", width.to_string())
+        .args(args)
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    let widest = out
+        .stdout
+        .lines()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    (out, widest)
+}
