@@ -22,8 +22,23 @@ pub fn verify(
             report.evaluated_on
         )];
     };
+    let mut evaluation = evaluate(snapshot, policy, date);
+    // First-seen dates came from a baseline report that is not here: take them from the
+    // report itself, so that ages, due dates and overdue flags are still recomputed and
+    // checked against the policy's deadlines.
+    let carried = report
+        .findings
+        .iter()
+        .any(|f| f.history.is_some())
+        .then(|| crate::history::Baseline::from_report(report));
+    crate::history::apply(
+        &mut evaluation.findings,
+        carried.as_ref(),
+        &policy.deadlines,
+        date,
+    );
     let again = Report::new(
-        evaluate(snapshot, policy, date),
+        evaluation,
         policy,
         policy_sha256.to_string(),
         snapshot,

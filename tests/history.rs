@@ -323,3 +323,46 @@ fn history_diff_and_rules_fit_an_80_column_terminal() {
         assert!(!out.stdout.is_empty(), "{args:?}: {}", out.stderr);
     }
 }
+
+#[test]
+fn verify_confirms_a_report_with_history_and_catches_a_changed_deadline_flag() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (snapshot, policy) = overdue_setup(dir.path());
+    let (r1, r2) = (dir.path().join("r1.json"), dir.path().join("r2.json"));
+    scan_on(&snapshot, &policy, "2026-11-01", &r1, &[]);
+    let baseline = r1.to_string_lossy().to_string();
+    scan_on(
+        &snapshot,
+        &policy,
+        "2026-11-20",
+        &r2,
+        &["--baseline", &baseline],
+    );
+    let verify = |report: &Path| {
+        run(&[
+            "verify",
+            &report.to_string_lossy(),
+            "--snapshot",
+            &snapshot.to_string_lossy(),
+            "--policy",
+            &policy,
+        ])
+    };
+    let confirmed = verify(&r2);
+    assert_eq!(
+        confirmed.code, 0,
+        "{}{}",
+        confirmed.stdout, confirmed.stderr
+    );
+
+    // Ages, due dates and overdue flags are recomputed from first_seen and the deadlines.
+    let mut tampered = report(&r2);
+    for f in tampered["findings"].as_array_mut().expect("findings") {
+        if f["history"].is_object() {
+            f["history"]["overdue"] = json!(false);
+        }
+    }
+    let changed = dir.path().join("changed.json");
+    std::fs::write(&changed, tampered.to_string()).expect("written");
+    assert_eq!(verify(&changed).code, 1);
+}
