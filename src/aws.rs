@@ -110,6 +110,24 @@ pub const TRANSIT_GATEWAY_LOG_FIELDS: [&str; 36] = [
     "pkt-dst-aws-service",
 ];
 
+/// The fields a flow log's records carry: the `${field}` names of its LogFormat in order,
+/// or, without one, the default format's (the transit gateway default for a log on a
+/// gateway or attachment).
+pub fn record_fields(log_format: Option<&str>, resource_id: &str) -> Vec<String> {
+    match log_format {
+        Some(f) if !f.trim().is_empty() => f
+            .split("${")
+            .skip(1)
+            .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_string()))
+            .collect(),
+        _ if FlowLogResource::of(resource_id).is_transit_gateway() => TRANSIT_GATEWAY_LOG_FIELDS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        _ => DEFAULT_LOG_FIELDS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
 /// A CloudWatch Logs log group class (`logGroupClass`). A group created without one is
 /// STANDARD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]

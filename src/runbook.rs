@@ -10,10 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::aws::{
-    DEFAULT_LOG_FIELDS, DELIVERY_CLASS_RETENTION_DAYS, FlowLogResource, LogGroupClass,
-    TRANSIT_GATEWAY_LOG_FIELDS,
-};
+use crate::aws::{DEFAULT_LOG_FIELDS, DELIVERY_CLASS_RETENTION_DAYS, LogGroupClass, record_fields};
 use crate::destination::{self, Destination};
 use crate::findings::{Finding, Status};
 use crate::lifecycle;
@@ -64,22 +61,9 @@ fn discovered(field: &str) -> Option<&'static str> {
     })
 }
 
-/// The `${field}` names of a flow log's format, or its default format's.
+/// The fields a flow log's records carry.
 fn fields(flow_log: &FlowLog) -> Vec<String> {
-    match flow_log.log_format.as_deref() {
-        Some(f) if !f.trim().is_empty() => f
-            .split("${")
-            .skip(1)
-            .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_string()))
-            .collect(),
-        _ if FlowLogResource::of(&flow_log.resource_id).is_transit_gateway() => {
-            TRANSIT_GATEWAY_LOG_FIELDS
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        }
-        _ => DEFAULT_LOG_FIELDS.iter().map(|s| s.to_string()).collect(),
-    }
+    record_fields(flow_log.log_format.as_deref(), &flow_log.resource_id)
 }
 
 #[derive(Debug, Clone, Serialize)]

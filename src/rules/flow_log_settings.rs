@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Family, Rule, Verdict, flow_log_subject};
-use crate::aws::{DEFAULT_LOG_FIELDS, FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS};
+use crate::aws::{FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS, record_fields};
 use crate::evaluate::{Context, telemetry_rules_managing};
 use crate::findings::{Category, Finding, Severity};
 
@@ -107,18 +107,6 @@ pub static LOG_FIELDS: Rule = Rule {
           ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} \
           ${log-status} ${tcp-flags} ${flow-direction} ${pkt-srcaddr} ${pkt-dstaddr}'",
 };
-
-/// The `${field}` names in a log format, or the default format's when there is none.
-pub fn log_format_fields(format: Option<&str>) -> Vec<String> {
-    match format {
-        Some(f) if !f.trim().is_empty() => f
-            .split("${")
-            .skip(1)
-            .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_string()))
-            .collect(),
-        _ => DEFAULT_LOG_FIELDS.iter().map(|s| s.to_string()).collect(),
-    }
-}
 
 /// This family's rules, in id order, and the check that emits their findings.
 pub static FAMILY: Family = Family {
@@ -259,14 +247,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .filter(|f| !on_gateway || TRANSIT_GATEWAY_LOG_FIELDS.contains(f))
             .collect();
         if !required.is_empty() {
-            let fields = match fl.log_format.as_deref() {
-                Some(f) if !f.trim().is_empty() => log_format_fields(Some(f)),
-                _ if on_gateway => TRANSIT_GATEWAY_LOG_FIELDS
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                _ => log_format_fields(None),
-            };
+            let fields = record_fields(fl.log_format.as_deref(), on);
             let missing: Vec<&str> = required
                 .iter()
                 .copied()
@@ -302,15 +283,16 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::log_format_fields;
+    use crate::aws::record_fields;
 
     #[test]
     fn parses_custom_and_default_formats() {
         assert_eq!(
-            log_format_fields(Some("${version} ${tcp-flags}")),
+            record_fields(Some("${version} ${tcp-flags}"), "vpc-1"),
             ["version", "tcp-flags"]
         );
-        assert_eq!(log_format_fields(None).len(), 14);
-        assert_eq!(log_format_fields(Some("  ")).len(), 14);
+        assert_eq!(record_fields(None, "vpc-1").len(), 14);
+        assert_eq!(record_fields(Some("  "), "eni-1").len(), 14);
+        assert_eq!(record_fields(None, "tgw-attach-1").len(), 36);
     }
 }
