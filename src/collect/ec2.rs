@@ -122,15 +122,11 @@ macro_rules! list_pages {
 }
 pub(crate) use list_pages;
 
-/// Where an EC2 listing was made, for recording its failure.
+/// Where an EC2 listing was made (listings are about no one resource), for recording its
+/// failure.
 fn ec2_call<'a>(account_id: &'a str, region: &'a str) -> impl Fn(&'static str) -> Call<'a> {
-    move |operation| Call {
-        account_id,
-        region,
-        service: "ec2",
-        operation,
-        resource_id: None,
-    }
+    let record = Call::recorder(account_id, region, "ec2");
+    move |operation| record(operation, None)
 }
 
 /// Lists everything EC2 holds for flow-log coverage in one region.

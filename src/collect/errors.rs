@@ -93,7 +93,23 @@ pub struct Call<'a> {
     pub resource_id: Option<&'a str>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// The calls of `service` in one account and region, each then named by its operation
+    /// and, when it is about one resource, that resource.
+    pub fn recorder(
+        account_id: &'a str,
+        region: &'a str,
+        service: &'static str,
+    ) -> impl Fn(&'static str, Option<&'a str>) -> Call<'a> {
+        move |operation, resource_id| Call {
+            account_id,
+            region,
+            service,
+            operation,
+            resource_id,
+        }
+    }
+
     pub fn failed<E, R>(&self, err: &SdkError<E, R>, attempts: &Attempts) -> CollectionError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,

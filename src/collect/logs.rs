@@ -33,13 +33,7 @@ pub async fn collect(
     region: &str,
     out: &mut RegionOutcome,
 ) {
-    let call = Call {
-        account_id,
-        region,
-        service: "logs",
-        operation: "DescribeLogGroups",
-        resource_id: None,
-    };
+    let call = Call::recorder(account_id, region, "logs")("DescribeLogGroups", None);
     let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
     list_pages!(
         out,
@@ -66,17 +60,12 @@ pub async fn look_up(
     out: &mut RegionOutcome,
 ) {
     let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
+    let record = Call::recorder(account_id, region, "logs");
     for name in names {
         if out.unreachable {
             return;
         }
-        let call = Call {
-            account_id,
-            region,
-            service: "logs",
-            operation: "DescribeLogGroups",
-            resource_id: Some(name),
-        };
+        let call = record("DescribeLogGroups", Some(name));
         list_pages!(
             out,
             pace,

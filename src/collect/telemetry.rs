@@ -100,20 +100,6 @@ macro_rules! read_rules {
     }};
 }
 
-/// Where a telemetry call was made, for recording its failure.
-fn call<'a>(
-    account_id: &'a str,
-    region: &'a str,
-) -> impl Fn(&'static str, Option<&'a str>) -> Call<'a> {
-    move |operation, resource_id| Call {
-        account_id,
-        region,
-        service: "observabilityadmin",
-        operation,
-        resource_id,
-    }
-}
-
 /// The account's VPC telemetry rules in one region, into `out.data.telemetry_rules`; left
 /// absent when a call fails (the error says why). A failure here never marks the region
 /// unreachable: the EC2 listings stand on their own.
@@ -124,7 +110,7 @@ pub async fn collect(
     out: &mut RegionOutcome,
 ) {
     let (rules, errors, requests) = read_rules!(
-        call(account_id, region),
+        Call::recorder(account_id, region, "observabilityadmin"),
         client.list_telemetry_rules(),
         "ListTelemetryRules",
         |id| client.get_telemetry_rule().rule_identifier(id),
@@ -144,7 +130,7 @@ pub async fn organization(
     region: &str,
 ) -> (Option<Vec<TelemetryRule>>, Vec<CollectionError>, usize) {
     read_rules!(
-        call(account_id, region),
+        Call::recorder(account_id, region, "observabilityadmin"),
         client.list_telemetry_rules_for_organization(),
         "ListTelemetryRulesForOrganization",
         |id| client
