@@ -45,6 +45,9 @@ pub struct Cli {
 enum Command {
     /// Evaluate a live account, or a snapshot, against a policy and report the findings.
     Scan(ScanArgs),
+    /// Judge a Terraform or OpenTofu plan (`terraform show -json PLANFILE`) before apply:
+    /// the estate it would leave, by the same policy and rules as `scan`.
+    Plan(Box<PlanArgs>),
     /// Print the accounts a live scan with these options would cover, one per line.
     Accounts {
         #[command(flatten)]
@@ -248,6 +251,55 @@ struct ScanArgs {
     save_snapshot: Option<PathBuf>,
     #[command(flatten)]
     live: LiveArgs,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// The previous run's JSON report: each problem still open keeps the date it was first
+    /// seen, and new ones are first seen today.
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 only for problems past the policy's remediation deadlines (`deadlines`);
+    /// other failures are reported but do not fail the run.
+    #[arg(long)]
+    fail_on_overdue: bool,
+}
+
+#[derive(clap::Args)]
+struct PlanArgs {
+    /// The plan as JSON: `terraform show -json plan.tfplan > plan.json` (or `tofu show
+    /// -json`).
+    #[arg(value_name = "PLAN.json")]
+    plan: PathBuf,
+    /// The existing estate the plan changes: a snapshot written by `flowaudit collect`.
+    /// Without it (or --live), whatever the plan refers to but does not hold is unknown.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with = "live")]
+    with_snapshot: Option<PathBuf>,
+    /// Collect the existing estate live, with the usual credential, account and region
+    /// options.
+    #[arg(long)]
+    live: bool,
+    #[command(flatten)]
+    live_args: LiveArgs,
+    /// The account the plan's resources are in. Defaults to the existing estate's only
+    /// account.
+    #[arg(long, value_name = "ID", value_parser = parse_account)]
+    account: Option<String>,
+    /// Infer nothing through local values or module variables the plan does not show:
+    /// such references are unknown.
+    #[arg(long)]
+    strict_references: bool,
+    /// Exit 1, not 3, when a value the rules need is unknown until apply.
+    #[arg(long)]
+    fail_on_unknown: bool,
+    /// Also write the planned estate as a snapshot, for `flowaudit verify`.
+    #[arg(long, value_name = "SNAPSHOT.json")]
+    save_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// What `scan` and `plan` share: the policy, the report and the exit code.
+#[derive(clap::Args)]
+struct ReportArgs {
     /// Policy file (YAML).
     #[arg(long)]
     policy: PathBuf,
@@ -270,14 +322,6 @@ struct ScanArgs {
     /// it. Defaults to today (UTC).
     #[arg(long, value_parser = parse_date)]
     date: Option<NaiveDate>,
-    /// The previous run's JSON report: each problem still open keeps the date it was first
-    /// seen, and new ones are first seen today.
-    #[arg(long, value_name = "REPORT.json")]
-    baseline: Option<PathBuf>,
-    /// Exit 1 only for problems past the policy's remediation deadlines (`deadlines`);
-    /// other failures are reported but do not fail the run.
-    #[arg(long)]
-    fail_on_overdue: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -312,6 +356,7 @@ pub fn run() -> Result<ExitCode> {
     init_logging(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Plan(args) => plan(*args),
         Command::Accounts { live } => {
             let accounts = runtime()?.block_on(async {
                 let base = SdkClients::load(&sdk_options(&live)).await;
@@ -693,11 +738,11 @@ fn require_role_for_others(live: &LiveArgs, accounts: &[String], caller: &str) -
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {
-    let (policy, policy_sha256) = policy::load(&args.policy)?;
+    let (policy, policy_sha256) = policy::load(&args.report.policy)?;
     if args.fail_on_overdue && policy.deadlines.is_empty() {
         bail!(
             "--fail-on-overdue needs remediation deadlines, and policy {} sets none; add for example `deadlines: {{ high: 7d, medium: 30d }}`",
-            args.policy.display()
+            args.report.policy.display()
         );
     }
     let (snapshot, snapshot_sha256) = match &args.snapshot {
@@ -710,7 +755,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             (snapshot, flowaudit::digest::sha256_hex(json.as_bytes()))
         }
     };
-    let today = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let today = args.report.today();
     let baseline = args
         .baseline
         .as_deref()
@@ -731,7 +776,79 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         snapshot_sha256,
         today,
     );
+    emit(&report, &args.report)?;
+    let code = if args.fail_on_overdue {
+        overdue_exit_code(&report)
+    } else {
+        exit_code(&report, args.report.fail_on, false)
+    };
+    // Freeing millions of small allocations at exit takes seconds on a large estate, and
+    // the process is about to end: leave that to the operating system.
+    std::mem::forget(report);
+    std::mem::forget(snapshot);
+    Ok(ExitCode::from(code))
+}
 
+/// Judges the estate a Terraform plan would leave.
+fn plan(args: PlanArgs) -> Result<ExitCode> {
+    let (policy, policy_sha256) = policy::load(&args.report.policy)?;
+    let document = flowaudit::plan::load(&args.plan)?;
+    let existing = match (&args.with_snapshot, args.live) {
+        (Some(path), _) => Some(snapshot::load(path)?.0),
+        (None, true) => Some(collect_live(&args.live_args)?.0),
+        (None, false) => None,
+    };
+    let options = flowaudit::plan::PlanOptions {
+        account_id: args.account.clone(),
+        region: match args.live_args.regions.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        },
+        strict_references: args.strict_references,
+    };
+    let planned = flowaudit::plan::apply(&document, existing.as_ref(), &options)
+        .with_context(|| format!("plan {}", args.plan.display()))?;
+    let json = snapshot::to_json(&planned.snapshot)?;
+    let today = args.report.today();
+    let evaluation = evaluate(&planned.snapshot, &policy, today);
+    let mut changes = planned.changes;
+    if let Some(existing) = &existing {
+        let before = evaluate(existing, &policy, today);
+        changes.extend(flowaudit::plan::compare(
+            &before.findings,
+            &evaluation.findings,
+        ));
+        changes.sort();
+        changes.dedup();
+    }
+    let mut report = Report::new(
+        evaluation,
+        &policy,
+        policy_sha256,
+        &planned.snapshot,
+        flowaudit::digest::sha256_hex(json.as_bytes()),
+        today,
+    );
+    report.plan_changes = changes;
+    if let Some(path) = &args.save_snapshot {
+        write_output(Some(path), &json)?;
+    }
+    emit(&report, &args.report)?;
+    Ok(ExitCode::from(exit_code(
+        &report,
+        args.report.fail_on,
+        args.fail_on_unknown,
+    )))
+}
+
+impl ReportArgs {
+    fn today(&self) -> NaiveDate {
+        self.date.unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+}
+
+/// Writes the report to the outputs named, or else to standard output.
+fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
     // Render everything before any output appears, so a failure leaves no partial set:
     // a file is rendered into a temporary file beside it (streamed, for JSON) and renamed
     // into place only when every output has rendered.
@@ -743,11 +860,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             None => format_from_extension(&spec.path)?,
         };
         staged.push(stage(&spec.path, |w| {
-            render_to(format, &report, TableStyle::default(), w)
+            render_to(format, report, TableStyle::default(), w)
         })?);
     }
     let in_github = std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true");
-    // Reports go to the files named, or else to standard output.
     let stdout_format = match (args.outputs.is_empty(), args.format, in_github) {
         (false, _, _) => None,
         (true, Some(f), _) => Some(f),
@@ -755,10 +871,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         (true, None, false) => Some(Format::Table),
     };
     let stdout_text = if args.quiet {
-        Some(summary_line(&report))
+        Some(summary_line(report))
     } else {
         stdout_format
-            .map(|f| render(f, &report, stdout_table_style()))
+            .map(|f| render(f, report, stdout_table_style()))
             .transpose()?
     };
     for output in staged {
@@ -767,16 +883,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     if let Some(text) = stdout_text {
         write_output(None, &text)?;
     }
-    let code = if args.fail_on_overdue {
-        overdue_exit_code(&report)
-    } else {
-        exit_code(&report, args.fail_on)
-    };
-    // Freeing millions of small allocations at exit takes seconds on a large estate, and
-    // the process is about to end: leave that to the operating system.
-    std::mem::forget(report);
-    std::mem::forget(snapshot);
-    Ok(ExitCode::from(code))
+    Ok(())
 }
 
 /// The width a table written to `output` must fit: the terminal's (or `COLUMNS`) for
@@ -844,15 +951,16 @@ fn load_report(path: &Path) -> Result<Report> {
     })
 }
 
-/// 1 for a failure at or above `fail_on`, else 3 if anything could not be evaluated, else 0.
-fn exit_code(report: &Report, fail_on: Severity) -> u8 {
-    let fails = report
-        .findings
-        .iter()
-        .any(|f| f.status == Status::Fail && f.severity >= fail_on);
+/// 1 for a failure at or above `fail_on` (or, with `fail_on_unknown`, for a value unknown
+/// until apply), else 3 if anything could not be evaluated, else 0.
+fn exit_code(report: &Report, fail_on: Severity, fail_on_unknown: bool) -> u8 {
+    let fails = report.findings.iter().any(|f| {
+        (f.status == Status::Fail && f.severity >= fail_on)
+            || (fail_on_unknown && f.status == Status::Unknown)
+    });
     if fails {
         exit::VIOLATIONS
-    } else if report.summary.error > 0 {
+    } else if report.summary.error > 0 || report.summary.unknown > 0 {
         exit::INCOMPLETE
     } else {
         exit::OK

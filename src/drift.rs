@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::findings::{Finding, Status};
+use crate::findings::Finding;
 use crate::report::Report;
 
 /// A problem is a failure or something that could not be evaluated.
 fn is_problem(f: &Finding) -> bool {
-    matches!(f.status, Status::Fail | Status::Error)
+    f.status.is_problem()
 }
 
 #[derive(Debug, Clone, Serialize)]

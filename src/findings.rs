@@ -121,6 +121,9 @@ pub enum Status {
     Waived,
     /// Could not be judged because data was missing. Never counts as compliant.
     Error,
+    /// Could not be judged because a value is unknown until a Terraform plan is applied
+    /// (`flowaudit plan`). Never counts as compliant.
+    Unknown,
 }
 
 impl Status {
@@ -130,7 +133,13 @@ impl Status {
             Status::Fail => "fail",
             Status::Waived => "waived",
             Status::Error => "error",
+            Status::Unknown => "unknown",
         }
+    }
+
+    /// A failure, or something that could not be judged: what a reader must act on.
+    pub fn is_problem(self) -> bool {
+        matches!(self, Status::Fail | Status::Error | Status::Unknown)
     }
 }
 
@@ -283,6 +292,17 @@ impl CoverageCell {
     }
 }
 
+/// Something a Terraform plan changes that bears on coverage or retention: "deletes flow
+/// log fl-0abc on vpc-0abc", "shortens retention of log group X from 30 to 7 days".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlanChange {
+    pub resource_id: String,
+    /// The Terraform address that makes the change, when one resource does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
+    pub change: String,
+}
+
 /// A resource that was seen but deliberately not judged, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OutOfScope {
@@ -299,6 +319,13 @@ pub struct Summary {
     pub fail: usize,
     pub waived: usize,
     pub error: usize,
+    /// Findings a plan cannot decide before apply; absent from scan reports.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unknown: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -310,12 +337,13 @@ impl Summary {
                 Status::Fail => s.fail += 1,
                 Status::Waived => s.waived += 1,
                 Status::Error => s.error += 1,
+                Status::Unknown => s.unknown += 1,
             }
         }
         s
     }
 
     pub fn total(&self) -> usize {
-        self.pass + self.fail + self.waived + self.error
+        self.pass + self.fail + self.waived + self.error + self.unknown
     }
 }

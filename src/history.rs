@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
 
-use crate::findings::{Finding, History, Status};
+use crate::findings::{Finding, History};
 use crate::report::Report;
 
 /// When each problem of a previous report was first seen, by identity.
@@ -24,7 +24,7 @@ fn date(text: &str) -> Option<NaiveDate> {
 }
 
 fn is_problem(f: &Finding) -> bool {
-    matches!(f.status, Status::Fail | Status::Error)
+    f.status.is_problem()
 }
 
 fn identity(f: &Finding) -> (String, String, String, String) {

@@ -13,6 +13,7 @@ pub mod findings;
 pub mod history;
 pub mod lifecycle;
 pub mod location;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::aws::{DEFAULT_LOG_FIELDS, DELIVERY_CLASS_RETENTION_DAYS, LogGroupClass, record_fields};
 use crate::destination::{self, Destination};
-use crate::findings::{Finding, Status};
+use crate::findings::Finding;
 use crate::lifecycle;
 use crate::snapshot::{Bucket, FlowLog, Snapshot};
 
@@ -129,7 +129,7 @@ pub fn build(snapshot: &Snapshot, findings: Option<&[Finding]>, today: NaiveDate
     let failing: BTreeSet<&str> = findings
         .into_iter()
         .flatten()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+        .filter(|f| f.status.is_problem())
         .map(|f| f.resource_id.as_str())
         .collect();
     let buckets: BTreeMap<&str, &Bucket> = snapshot

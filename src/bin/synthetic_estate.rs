@@ -64,6 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         buckets: vec![],
         collection_errors: vec![],
         organization_telemetry_rules: None,
+        plan: None,
     };
     for b in 0..10 {
         snapshot.buckets.push(Bucket {

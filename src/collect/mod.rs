@@ -657,6 +657,7 @@ pub async fn collect_accounts(
             buckets,
             collection_errors: errors,
             organization_telemetry_rules: None,
+            plan: None,
         },
         requests,
     }

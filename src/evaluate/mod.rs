@@ -6,6 +6,7 @@ mod coverage;
 mod destinations;
 mod errors;
 mod estate;
+mod plan_unknowns;
 mod qualification;
 mod telemetry;
 mod waivers;
@@ -58,6 +59,9 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
         if let Some(sev) = policy.severity_overrides.get(&f.rule_id) {
             f.severity = *sev;
         }
+    }
+    if let Some(facts) = &snapshot.plan {
+        plan_unknowns::apply(facts, &mut findings);
     }
     let waivers = waivers::apply(policy, today, &mut findings);
     sort_findings(&mut findings);

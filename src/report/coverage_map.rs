@@ -45,7 +45,7 @@ impl<'r> Map<'r> {
     pub fn of(report: &'r Report) -> Map<'r> {
         let mut problems: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
         for f in &report.findings {
-            if matches!(f.status, Status::Fail | Status::Error) {
+            if f.status.is_problem() {
                 problems
                     .entry((f.account_id.as_str(), f.region.as_str()))
                     .or_default()

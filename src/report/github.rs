@@ -17,13 +17,11 @@ fn property(text: &str) -> String {
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    for f in report
-        .findings
-        .iter()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
-    {
+    for f in report.findings.iter().filter(|f| f.status.is_problem()) {
         let command = match (f.status, f.severity) {
-            (Status::Error, _) | (_, Severity::Critical | Severity::High) => "error",
+            (Status::Error | Status::Unknown, _) | (_, Severity::Critical | Severity::High) => {
+                "error"
+            }
             (_, Severity::Medium) => "warning",
             _ => "notice",
         };
@@ -41,10 +39,6 @@ pub fn render(report: &Report) -> String {
             data(&message)
         ));
     }
-    let s = &report.summary;
-    out.push_str(&format!(
-        "flowaudit: {} failed, {} errors, {} waived, {} passed\n",
-        s.fail, s.error, s.waived, s.pass
-    ));
+    out.push_str(&format!("flowaudit: {}", super::summary_line(report)));
     out
 }

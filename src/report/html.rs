@@ -29,10 +29,11 @@ fn e(text: &str) -> String {
     escape(text).into_owned()
 }
 
-/// Pass, fail, waived and error counts, in the chart's order.
+/// Pass, fail, waived and error counts, in the chart's order. A plan's unknowns count as
+/// errors: neither could be judged.
 fn status_counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> [usize; 4] {
     let s = Summary::of(findings);
-    [s.pass, s.fail, s.waived, s.error]
+    [s.pass, s.fail, s.waived, s.error + s.unknown]
 }
 
 /// A horizontal stacked bar per category: pass, fail, waived, error.
@@ -254,7 +255,7 @@ pub fn render(report: &Report) -> String {
     h.push_str("<h2>Summary</h2><div class=\"cards\">");
     for (label, value, class) in [
         ("failed", s.fail, "fail"),
-        ("errors", s.error, "error"),
+        ("errors", s.error + s.unknown, "error"),
         ("waived", s.waived, "waived"),
         ("passed", s.pass, "pass"),
     ] {
@@ -335,7 +336,7 @@ pub fn render(report: &Report) -> String {
     let errors: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| f.status == Status::Error)
+        .filter(|f| matches!(f.status, Status::Error | Status::Unknown))
         .collect();
     h.push_str(&format!("<h2>Collection errors ({})</h2>", errors.len()));
     if errors.is_empty() {

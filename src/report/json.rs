@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, WaiverUse};
-use crate::findings::{CoverageCell, Finding, OutOfScope, Summary};
+use crate::findings::{CoverageCell, Finding, OutOfScope, PlanChange, Summary};
 use crate::policy::Policy;
 use crate::snapshot::Snapshot;
 
@@ -47,6 +47,10 @@ pub struct Report {
     pub coverage: Vec<CoverageCell>,
     pub out_of_scope: Vec<OutOfScope>,
     pub waivers: Vec<WaiverUse>,
+    /// For `flowaudit plan`: what the plan takes away (deletions, shorter retention, and
+    /// with the existing estate every check it turns from pass to a problem).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plan_changes: Vec<PlanChange>,
     pub findings: Vec<Finding>,
 }
 
@@ -80,6 +84,8 @@ struct ReportHead<'r> {
     coverage: &'r [CoverageCell],
     out_of_scope: &'r [OutOfScope],
     waivers: &'r [WaiverUse],
+    #[serde(skip_serializing_if = "<[PlanChange]>::is_empty")]
+    plan_changes: &'r [PlanChange],
 }
 
 impl Report {
@@ -117,6 +123,7 @@ impl Report {
             coverage: evaluation.coverage,
             out_of_scope: evaluation.out_of_scope,
             waivers: evaluation.waivers,
+            plan_changes: Vec::new(),
             findings: evaluation.findings,
         }
     }
@@ -141,6 +148,7 @@ impl Report {
             coverage: &self.coverage,
             out_of_scope: &self.out_of_scope,
             waivers: &self.waivers,
+            plan_changes: &self.plan_changes,
         })?;
         // The head ends with "\n}"; the findings go in before that brace.
         let open = head.strip_suffix(b"\n}").unwrap_or(&head);

@@ -61,7 +61,9 @@ pub fn render(report: &Report) -> std::io::Result<String> {
             let child = match f.status {
                 Status::Pass => None,
                 Status::Fail => Some(("failure", f.message.clone(), f.remediation.clone())),
-                Status::Error => Some(("error", f.message.clone(), f.remediation.clone())),
+                Status::Error | Status::Unknown => {
+                    Some(("error", f.message.clone(), f.remediation.clone()))
+                }
                 Status::Waived => Some((
                     "skipped",
                     f.waiver

@@ -9,13 +9,9 @@ fn cell(text: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let s = &report.summary;
     let mut out = format!(
-        "## flowaudit: {} failed, {} errors, {} waived, {} passed\n\nPolicy `{}` (sha256 `{}`), snapshot collected {} (sha256 `{}`), evaluated on {}, flowaudit {}.\n",
-        s.fail,
-        s.error,
-        s.waived,
-        s.pass,
+        "## flowaudit: {}\nPolicy `{}` (sha256 `{}`), snapshot collected {} (sha256 `{}`), evaluated on {}, flowaudit {}.\n",
+        super::summary_line(report),
         report.policy.name,
         &report.policy.sha256[..12.min(report.policy.sha256.len())],
         report.snapshot.collected_at,
@@ -29,8 +25,17 @@ pub fn render(report: &Report) -> String {
         if n.total() > 0 {
             out.push_str(&format!(
                 "| {category} | {} | {} | {} | {} |\n",
-                n.fail, n.error, n.waived, n.pass
+                n.fail,
+                n.error + n.unknown,
+                n.waived,
+                n.pass
             ));
+        }
+    }
+    if !report.plan_changes.is_empty() {
+        out.push_str("\n### What this plan changes\n\n");
+        for c in &report.plan_changes {
+            out.push_str(&format!("- {}\n", cell(&c.change)));
         }
     }
     for (category, rows) in super::problems_by_category(report) {

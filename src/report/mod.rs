@@ -17,7 +17,7 @@ pub use format::{Format, OutputSpec};
 pub use json::{PolicyRef, REPORT_SCHEMA_VERSION, Report, SnapshotRef, ToolRef};
 pub use table::{TableStyle, fit as fit_table, indented as wrap_indented};
 
-use crate::findings::{Category, Finding, Status};
+use crate::findings::{Category, Finding};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -69,9 +69,7 @@ fn problems_by_category(report: &Report) -> Vec<(Category, Vec<&Finding>)> {
             let mut rows: Vec<&Finding> = report
                 .findings
                 .iter()
-                .filter(|f| {
-                    f.category == category && matches!(f.status, Status::Fail | Status::Error)
-                })
+                .filter(|f| f.category == category && f.status.is_problem())
                 .collect();
             rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
             (!rows.is_empty()).then_some((category, rows))
@@ -92,8 +90,13 @@ fn canonical_json(mut value: serde_json::Value) -> Result<String, serde_json::Er
 /// The one-line summary `--quiet` prints.
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
+    let unknown = if s.unknown > 0 {
+        format!(", {} unknown until apply", s.unknown)
+    } else {
+        String::new()
+    };
     format!(
-        "{} failed, {} errors, {} waived, {} passed\n",
+        "{} failed, {} errors{unknown}, {} waived, {} passed\n",
         s.fail, s.error, s.waived, s.pass
     )
 }

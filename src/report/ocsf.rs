@@ -20,12 +20,13 @@ fn severity_id(s: Severity) -> u8 {
     }
 }
 
-/// compliance.status_id: 0 Unknown, 1 Pass, 3 Fail. An error could not be judged: Unknown.
+/// compliance.status_id: 0 Unknown, 1 Pass, 3 Fail. An error, or a value unknown before
+/// apply, could not be judged: Unknown.
 fn compliance_status(s: Status) -> (u8, &'static str) {
     match s {
         Status::Pass => (1, "Pass"),
         Status::Fail | Status::Waived => (3, "Fail"),
-        Status::Error => (0, "Unknown"),
+        Status::Error | Status::Unknown => (0, "Unknown"),
     }
 }
 

@@ -87,6 +87,10 @@ fn finding(f: &Finding) -> Value {
             "other",
             "Could not be evaluated: the data it needs was not collected.",
         ),
+        Status::Unknown => (
+            "other",
+            "Could not be evaluated: a value it needs is unknown until the plan is applied.",
+        ),
         _ => ("fail", ""),
     };
     let mut target = json!({
@@ -155,10 +159,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
         .iter()
         .map(|r| json!({ "control-id": control_id(r.id) }))
         .collect();
-    let problems = report
-        .findings
-        .iter()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Error));
+    let problems = report.findings.iter().filter(|f| f.status.is_problem());
     let document = json!({
         "assessment-results": {
             "uuid": id(&["assessment-results", &report.policy.sha256, &report.snapshot.sha256, &report.evaluated_on]),

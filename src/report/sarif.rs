@@ -58,8 +58,8 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             let name = f.resource_arn.clone().unwrap_or_else(|| format!("{}/{}/{}", f.account_id, f.region, f.resource_id));
             let mut result = json!({
                 "ruleId": f.rule_id,
-                "level": if f.status == Status::Error { "error" } else { level(f.severity) },
-                "kind": if f.status == Status::Error { "review" } else { "fail" },
+                "level": if judged(f.status) { level(f.severity) } else { "error" },
+                "kind": if judged(f.status) { "fail" } else { "review" },
                 "message": { "text": if f.remediation.is_empty() { f.message.clone() } else { format!("{} Fix: {}", f.message, f.remediation) } },
                 "locations": [{
                     "logicalLocations": [{
@@ -105,7 +105,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
                 }
             },
             "invocations": [{
-                "executionSuccessful": report.summary.error == 0,
+                "executionSuccessful": report.summary.error == 0 && report.summary.unknown == 0,
                 "properties": {
                     "policy": report.policy,
                     "snapshot": report.snapshot,
@@ -116,4 +116,10 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
         }]
     });
     super::canonical_json(sarif)
+}
+
+/// Whether a finding was judged, rather than left open for want of data (an error) or for
+/// a value known only after apply (unknown): those need a person to review them.
+fn judged(status: Status) -> bool {
+    !matches!(status, Status::Error | Status::Unknown)
 }

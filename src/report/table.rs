@@ -179,6 +179,24 @@ pub fn render(report: &Report, style: TableStyle) -> String {
         None => out.push_str(&format!("{heading}\n")),
     }
     out.push_str(&coverage_map(report, style.width));
+    if !report.plan_changes.is_empty() {
+        out.push_str(&format!(
+            "\nthis plan ({} changes)\n",
+            report.plan_changes.len()
+        ));
+        for c in &report.plan_changes {
+            let by = if c.address.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.address)
+            };
+            let line = format!("{}{by}", c.change);
+            match style.width {
+                Some(w) => out.push_str(&indented(&line, "  ", w)),
+                None => out.push_str(&format!("  {line}\n")),
+            }
+        }
+    }
     for (category, rows) in super::problems_by_category(report) {
         let counts: Vec<String> = Severity::ALL
             .iter()

@@ -65,6 +65,29 @@ pub static COVERAGE_UNVERIFIABLE: Rule = Rule {
           ec2:DescribeFlowLogs and run again:\n  aws ec2 describe-flow-logs --region eu-west-1",
 };
 
+pub static VALUE_UNKNOWN_BEFORE_APPLY: Rule = Rule {
+    id: "COL004",
+    name: "value-unknown-before-apply",
+    category: Category::Collection,
+    default_severity: Severity::High,
+    summary: "A Terraform plan leaves a value the rules need unknown until apply.",
+    what: "Reports, for `flowaudit plan`, each value the plan cannot show: an attribute \
+           marked `after_unknown` whose reference cannot be followed to one resource (a \
+           data source, several candidates, a local with --strict-references, a dynamic \
+           block), and anything the plan refers to that neither the plan nor the existing \
+           estate (--with-snapshot, --live) holds. Every finding that depends on it is \
+           `unknown` too.",
+    why: "A gate that passes what it cannot see approves the change that removes a flow \
+          log. Unknown exits 3, or 1 with --fail-on-unknown; it is never a pass.",
+    fix: "Supply the existing estate: collect it with the same credentials as a scan, and \
+          give it to the gate (flowaudit collect --region eu-west-1 -o estate.json; \
+          flowaudit plan plan.json --policy policies/production.yaml --with-snapshot \
+          estate.json), or use --live. Or make the value visible in the plan: refer to the \
+          resource itself (vpc_id = aws_vpc.main.id) rather than through a data source, or \
+          give it a literal value. To see what an existing destination holds:\n  aws s3api \
+          get-bucket-lifecycle-configuration --bucket central-flow-logs",
+};
+
 /// The IAM action behind an API operation, where the two names differ.
 fn iam_action<'a>(service: &str, operation: &'a str) -> &'a str {
     match (service, operation) {
@@ -132,11 +155,38 @@ pub static FAMILY: Family = Family {
         &COLLECTION_FAILED,
         &DESTINATION_UNVERIFIABLE,
         &COVERAGE_UNVERIFIABLE,
+        &VALUE_UNKNOWN_BEFORE_APPLY,
     ],
     check,
 };
 
+/// One finding per value a plan leaves unknown.
+fn plan_unknowns(ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(plan) = &ctx.estate.snapshot.plan else {
+        return;
+    };
+    for u in &plan.unknowns {
+        let subject = Subject {
+            resource_type: "terraform-resource",
+            resource_id: u.resource_id.clone(),
+            resource_arn: None,
+            account_id: u.account_id.clone(),
+            region: u.region.clone(),
+            profile: None,
+        };
+        out.push(VALUE_UNKNOWN_BEFORE_APPLY.finding(
+            &subject,
+            Verdict::unknown(
+                format!("{}: `{}` is unknown until apply: {}", u.address, u.attribute, u.reason),
+                json!({ "address": u.address, "attribute": u.attribute, "reason": u.reason, "affects": u.affects, "affects_coverage": u.affects_coverage }),
+                "supply the existing estate with --with-snapshot or --live, or make the value visible in the plan (refer to the resource itself, or give a literal value)",
+            ),
+        ));
+    }
+}
+
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    plan_unknowns(ctx, out);
     // One finding per account, region, service and resource: five denied calls on one
     // bucket are one problem to fix.
     let mut groups: BTreeMap<(&str, &str, &str, Option<&str>), Vec<&CollectionError>> =

@@ -213,6 +213,18 @@ impl Verdict {
             remediation: remediation.into(),
         }
     }
+    pub fn unknown(
+        message: impl Into<String>,
+        evidence: Value,
+        remediation: impl Into<String>,
+    ) -> Verdict {
+        Verdict {
+            status: Status::Unknown,
+            message: message.into(),
+            evidence,
+            remediation: remediation.into(),
+        }
+    }
 }
 
 impl Rule {

@@ -42,6 +42,14 @@ pub enum MergeError {
     Conflict(Clash),
     #[error("nothing to merge: name at least one snapshot")]
     Empty,
+    /// A plan's snapshot holds what a plan would leave, not what a shard collected; merging
+    /// would drop what it marks unknown.
+    #[error(
+        "{} was written by `flowaudit plan`, not `flowaudit collect`; merge the collected \
+         shards first and pass the result to `flowaudit plan --with-snapshot`",
+        .0.display()
+    )]
+    PlanSnapshot(PathBuf),
 }
 
 /// Merges shards, given with the files they came from (for messages).
@@ -59,6 +67,9 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
     let mut region_names = Vec::new();
     let mut collected_at: Option<String> = None;
     for (file, shard) in shards {
+        if shard.plan.is_some() {
+            return Err(MergeError::PlanSnapshot(file));
+        }
         accounts.extend(shard.scope.accounts);
         region_names.extend(shard.scope.regions);
         if collected_at
@@ -134,6 +145,7 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
         buckets: buckets.into_values(),
         collection_errors,
         organization_telemetry_rules: organization_rules.map(Table::into_values),
+        plan: None,
     };
     Ok((snapshot, duplicates))
 }

@@ -39,6 +39,61 @@ pub struct Snapshot {
     /// management or delegated-admin account with --org --telemetry-rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_telemetry_rules: Option<Vec<TelemetryRule>>,
+    /// Present when the snapshot is the state a Terraform plan would leave (`flowaudit
+    /// plan`): what the plan could not say, and what was inferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanFacts>,
+}
+
+/// What a plan leaves open. Evaluation turns every finding these touch into `unknown`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFacts {
+    /// The plan file's format_version and the Terraform version that wrote it.
+    pub format_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terraform_version: Option<String>,
+    #[serde(default)]
+    pub unknowns: Vec<PlanUnknown>,
+    #[serde(default)]
+    pub inferences: Vec<PlanInference>,
+}
+
+/// A value that is unknown until apply, or that comes from outside the plan and the
+/// existing estate that was supplied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanUnknown {
+    pub account_id: String,
+    pub region: String,
+    /// The id (or, until apply, the placeholder id) of the resource the value belongs to.
+    pub resource_id: String,
+    /// The Terraform address that sets the value, e.g. `module.vpc.aws_flow_log.this[0]`.
+    pub address: String,
+    /// The attribute, e.g. `vpc_id`, or what is missing, e.g. `lifecycle`.
+    pub attribute: String,
+    pub reason: String,
+    /// The rules whose findings on `resource_id` depend on the value: rule ids, or id
+    /// prefixes such as `CWL` for a whole category.
+    pub affects: Vec<String>,
+    /// The value could decide whether any VPC or gateway of its account and region is
+    /// covered (a flow log whose resource or traffic type is unknown): their coverage
+    /// failures are unknown too.
+    #[serde(default)]
+    pub affects_coverage: bool,
+}
+
+/// A reference followed through a local value or a variable the plan does not show, to the
+/// one candidate of the right type in the same module instance.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInference {
+    /// The resources whose findings rest on it: the referring one and the one inferred.
+    pub resource_ids: Vec<String>,
+    pub address: String,
+    pub attribute: String,
+    /// Each step, from the attribute to the resource, e.g. `local.vpc_id`.
+    pub chain: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

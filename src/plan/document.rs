@@ -1,0 +1,245 @@
+//! The JSON that `terraform show -json PLANFILE` (or `tofu show -json`) writes, as far as
+//! flowaudit reads it. Terraform documents the format in "JSON Output Format"; minor
+//! versions of `format_version` only add fields, so any 1.x is read, and unknown fields are
+//! ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_json::Value;
+
+/// The major version of `format_version` this build reads.
+pub const FORMAT_MAJOR: u64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("cannot read plan {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "plan {path}:{line}:{column}: {message}. Expected the JSON of `terraform show -json \
+         PLANFILE` or `tofu show -json PLANFILE` (format_version 1.x)"
+    )]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanDocument {
+    #[serde(deserialize_with = "supported_format_version")]
+    pub format_version: String,
+    #[serde(default)]
+    pub terraform_version: Option<String>,
+    /// When the plan was made (Terraform 1.5 and later).
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// Required: a plan without it is not a plan (a state file, or `terraform show -json`
+    /// of nothing).
+    pub resource_changes: Vec<ResourceChange>,
+    #[serde(default)]
+    pub configuration: Configuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceChange {
+    pub address: String,
+    /// The module instance, e.g. `module.vpc` or `module.net["a"].module.vpc`; absent in the
+    /// root module.
+    #[serde(default)]
+    pub module_address: Option<String>,
+    #[serde(default = "managed")]
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    /// The `count` index or `for_each` key, when the resource has one.
+    #[serde(default)]
+    pub index: Option<Value>,
+    pub change: Change,
+}
+
+fn managed() -> String {
+    "managed".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Change {
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub before: Option<Value>,
+    #[serde(default)]
+    pub after: Option<Value>,
+    /// The same shape as `after`, `true` where a value is known only after apply.
+    #[serde(default)]
+    pub after_unknown: Option<Value>,
+}
+
+impl Change {
+    /// The resource no longer exists after apply.
+    pub fn deletes(&self) -> bool {
+        self.actions.iter().any(|a| a == "delete") && !self.actions.iter().any(|a| a == "create")
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Configuration {
+    #[serde(default)]
+    pub provider_config: BTreeMap<String, ProviderConfig>,
+    #[serde(default)]
+    pub root_module: ModuleConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProviderConfig {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub expressions: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ModuleConfig {
+    #[serde(default)]
+    pub resources: Vec<ResourceConfig>,
+    #[serde(default)]
+    pub module_calls: BTreeMap<String, ModuleCall>,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceConfig {
+    pub address: String,
+    #[serde(default = "managed")]
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    #[serde(default)]
+    pub provider_config_key: Option<String>,
+    /// Each attribute's expression: `constant_value`, `references`, or for a nested block
+    /// a list of objects of expressions.
+    #[serde(default)]
+    pub expressions: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModuleCall {
+    #[serde(default)]
+    pub source: String,
+    /// The module's input variables as the call sets them.
+    #[serde(default)]
+    pub expressions: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub module: ModuleConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutputConfig {
+    #[serde(default)]
+    pub expression: Value,
+}
+
+/// The references of one expression (`expressions.ATTR.references`), empty when it has
+/// none.
+pub fn references(expression: Option<&Value>) -> Vec<&str> {
+    expression
+        .and_then(|e| e.get("references"))
+        .and_then(Value::as_array)
+        .map(|refs| refs.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Reads and parses a plan file. Every failure names the file, and for JSON errors the
+/// line and column.
+pub fn load(path: &Path) -> Result<PlanDocument, PlanError> {
+    let bytes = std::fs::read(path).map_err(|source| PlanError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &bytes)
+}
+
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<PlanDocument, PlanError> {
+    let located = |line: usize, column: usize, message: String| PlanError::Parse {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    let text = crate::location::utf8(bytes).map_err(|(offset, message)| {
+        let (line, column) = crate::location::line_column(bytes, offset);
+        located(line, column, message)
+    })?;
+    // The version first, so that a plan of another format gets that message rather than
+    // one about whatever field it happens to lack.
+    #[derive(Deserialize)]
+    struct VersionProbe {
+        #[serde(deserialize_with = "supported_format_version")]
+        #[allow(dead_code)] // read only for its check
+        format_version: String,
+    }
+    let to_error = |e: serde_json::Error| located(e.line(), e.column(), message_of(&e));
+    match serde_json::from_str::<VersionProbe>(text) {
+        Ok(_) => {}
+        // A missing version is reported with the rest below, where it reads naturally.
+        Err(e) if e.to_string().starts_with("missing field") => {}
+        Err(e) => return Err(to_error(e)),
+    }
+    serde_json::from_str(text).map_err(|e| {
+        if e.to_string()
+            .starts_with("missing field `resource_changes`")
+        {
+            located(
+                e.line(),
+                e.column(),
+                "the document has no `resource_changes`: it is not a saved plan's JSON (a \
+                 state file, or a plan with no resources, has none)"
+                    .to_string(),
+            )
+        } else {
+            to_error(e)
+        }
+    })
+}
+
+/// serde_json's message without its own " at line L column C" suffix, which the error
+/// repeats in front.
+fn message_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn supported_format_version<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct VersionVisitor;
+    impl Visitor<'_> for VersionVisitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a format_version string such as \"1.2\"")
+        }
+        // Raising the error inside the visitor lets serde_json attach this value's position.
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            let major = v.split('.').next().and_then(|m| m.parse::<u64>().ok());
+            if major == Some(FORMAT_MAJOR) {
+                Ok(v.to_string())
+            } else {
+                Err(E::custom(format!(
+                    "format_version \"{v}\" is not supported; this flowaudit reads format_version {FORMAT_MAJOR}.x"
+                )))
+            }
+        }
+    }
+    d.deserialize_str(VersionVisitor)
+}

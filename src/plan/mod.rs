@@ -1,0 +1,11 @@
+//! The pre-deploy gate: a Terraform or OpenTofu plan (`terraform show -json PLANFILE`)
+//! turned into the estate it would leave, so that the same rules judge it before apply.
+
+mod apply;
+mod changes;
+mod document;
+mod references;
+
+pub use apply::{PlacementError, PlanOptions, PlannedEstate, apply};
+pub use changes::compare;
+pub use document::{FORMAT_MAJOR, PlanDocument, PlanError, load, parse};

@@ -1,0 +1,468 @@
+//! The pre-deploy gate: `flowaudit plan` on Terraform plan fixtures (fixtures/plans, in the
+//! shape `terraform show -json` writes; scripts/plan-fixtures.py makes them), with and
+//! without the existing estate.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const POLICY: &str = "policies/production.yaml";
+
+/// `plan --format json` of a fixture under the production policy, plus `extra`.
+fn plan(fixture: &str, extra: &[&str]) -> Run {
+    let plan = path(&format!("fixtures/plans/{fixture}.json"));
+    let policy = path(POLICY);
+    let mut args = vec![
+        "plan", &plan, "--policy", &policy, "--format", "json", "--date", DATE,
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
+fn with_estate() -> String {
+    path("fixtures/plans/existing-estate.json")
+}
+
+fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().expect("findings")
+}
+
+/// Every finding of one status, as "RULE resource".
+fn with_status(report: &Value, status: &str) -> Vec<String> {
+    findings(report)
+        .iter()
+        .filter(|f| f["status"] == status)
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule_id"].as_str().unwrap_or_default(),
+                f["resource_id"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn changes(report: &Value) -> Vec<String> {
+    report["plan_changes"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| c["change"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_compliant_root_module_passes_on_cloudwatch_and_s3() {
+    let run = plan("root-compliant", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
+    assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
+    // The VPC does not exist yet: it is named by its address, covered by both logs.
+    let cov = finding(&report, "COV003", "vpc-(aws_vpc.main)");
+    assert_eq!(cov["status"], "pass", "{cov}");
+    let qualifying: Vec<&str> = cov["evidence"]["qualifying_flow_logs"]
+        .as_array()
+        .expect("qualifying logs")
+        .iter()
+        .filter_map(|l| l["FlowLogId"].as_str())
+        .collect();
+    assert_eq!(
+        qualifying,
+        ["fl-(aws_flow_log.cloudwatch)", "fl-(aws_flow_log.s3)"]
+    );
+    // Retention is judged from the planned log group and the split lifecycle resource.
+    assert_eq!(
+        status(&report, "CWL002", "/vpc/main/flow-logs").as_deref(),
+        Some("pass")
+    );
+    let s3 = findings(&report)
+        .iter()
+        .find(|f| f["rule_id"] == "S3L002")
+        .expect("S3L002 judged");
+    assert_eq!(s3["status"], "pass", "{s3}");
+    assert!(
+        s3["resource_id"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("acme-prod-flow-logs/AWSLogs/")),
+        "{s3}"
+    );
+    // The S3 destination came through a reference, whose key prefix the plan cannot
+    // show: the evidence says it was inferred.
+    let fl = finding(&report, "DST001", "fl-(aws_flow_log.s3)");
+    let inferred = &fl["evidence"]["inferred"][0];
+    assert_eq!(inferred["attribute"], "log_destination", "{fl}");
+}
+
+#[test]
+fn strict_references_turn_inferences_into_unknowns() {
+    let run = plan("root-compliant", &["--strict-references"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    let unknown = with_status(&report, "unknown");
+    assert!(
+        unknown.contains(&"COL004 acme-prod-flow-logs".to_string()),
+        "{unknown:?}"
+    );
+    assert!(
+        unknown.iter().any(|u| u.starts_with("S3L002 ")),
+        "{unknown:?}"
+    );
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
+    // With --fail-on-unknown the gate fails instead of reporting incomplete.
+    let run = plan(
+        "root-compliant",
+        &["--strict-references", "--fail-on-unknown"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
+
+#[test]
+fn terraform_aws_modules_vpc_with_flow_log_on_passes_coverage() {
+    let run = plan("terraform-aws-modules-vpc-flow-log-on", &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    let cov = finding(&report, "COV003", "vpc-(module.vpc.aws_vpc.this[0])");
+    assert_eq!(cov["status"], "pass", "{cov}");
+    // vpc_id = local.vpc_id: the one aws_vpc of module.vpc, inferred and said so.
+    let chain: Vec<&str> = cov["evidence"]["inferred"]
+        .as_array()
+        .expect("inferred")
+        .iter()
+        .filter(|i| i["address"] == "module.vpc.aws_flow_log.this[0]")
+        .flat_map(|i| i["chain"].as_array().expect("chain").iter())
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "module.vpc.aws_flow_log.this[0].vpc_id",
+            "local.vpc_id",
+            "module.vpc.aws_vpc.this[0] (the only aws_vpc in module.vpc)"
+        ]
+    );
+    // The log group the module creates holds the logs for 14 days.
+    let group = findings(&report)
+        .iter()
+        .find(|f| f["rule_id"] == "CWL002")
+        .expect("CWL002 judged");
+    assert_eq!(group["status"], "pass", "{group}");
+    assert_eq!(
+        group["resource_id"],
+        "(module.vpc.aws_cloudwatch_log_group.flow_log[0])"
+    );
+    // log_format is unknown (the provider computes it), but the policy requires no
+    // fields, so it decides nothing and is not reported.
+    assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
+}
+
+#[test]
+fn terraform_aws_modules_vpc_with_flow_log_off_fails_coverage() {
+    let run = plan("terraform-aws-modules-vpc-flow-log-off", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(
+        with_status(&report, "fail"),
+        ["COV003 vpc-(module.vpc.aws_vpc.this[0])"]
+    );
+    let cov = finding(&report, "COV003", "vpc-(module.vpc.aws_vpc.this[0])");
+    assert!(
+        cov["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2 of 2 subnets")),
+        "{cov}"
+    );
+}
+
+#[test]
+fn nested_modules_outputs_and_variables_are_followed() {
+    let run = plan("nested-modules", &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
+    // module.network.module.logs gets the VPC id as var.vpc_id from module.vpc's output.
+    let nested = finding(
+        &report,
+        "COV003",
+        "vpc-(module.network.module.vpc.aws_vpc.this)",
+    );
+    assert_eq!(nested["status"], "pass", "{nested}");
+    assert!(
+        nested
+            .to_string()
+            .contains("fl-(module.network.module.logs.aws_flow_log.this)"),
+        "{nested}"
+    );
+    // The root log delivers to a group in a nested module, through two outputs; the
+    // resolution is exact, so nothing is marked inferred.
+    let group = finding(&report, "DST002", "/network/prod/flow-logs");
+    assert_eq!(group["status"], "pass", "{group}");
+    assert!(
+        group.to_string().contains("fl-(aws_flow_log.edge)"),
+        "{group}"
+    );
+    let edge = finding(&report, "FLS001", "fl-(aws_flow_log.edge)");
+    assert_eq!(edge["evidence"].get("inferred"), None, "{edge}");
+    assert_eq!(
+        status(&report, "CWL002", "/network/prod/flow-logs").as_deref(),
+        Some("pass")
+    );
+}
+
+#[test]
+fn count_and_for_each_instances_are_matched_by_key() {
+    let run = plan("count-and-for-each", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    // each.key: the dev log is REJECT-only, the staging one ALL.
+    assert_eq!(
+        with_status(&report, "fail"),
+        [
+            r#"COV003 vpc-(aws_vpc.env["dev"])"#,
+            r#"FLS003 fl-(aws_flow_log.env["dev"])"#
+        ]
+    );
+    assert_eq!(
+        status(&report, "COV003", r#"vpc-(aws_vpc.env["staging"])"#).as_deref(),
+        Some("pass")
+    );
+    // count.index: each subnet-level log covers its own subnet.
+    let counted = finding(&report, "COV003", "vpc-(aws_vpc.counted)");
+    assert_eq!(counted["status"], "pass", "{counted}");
+    assert!(
+        counted.to_string().contains("fl-(aws_flow_log.counted[1])"),
+        "{counted}"
+    );
+}
+
+#[test]
+fn unknown_ids_are_unknown_never_pass() {
+    let run = plan("unknown-ids", &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "pass"), Vec::<String>::new());
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
+    let shared = finding(&report, "COL004", "fl-(aws_flow_log.shared)");
+    assert!(
+        shared["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`vpc_id`") && m.contains("data.aws_vpc.shared")),
+        "{shared}"
+    );
+    let chosen = finding(&report, "COL004", "fl-(aws_flow_log.chosen)");
+    assert!(
+        chosen["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("local.vpc_id") && m.contains("2 candidates")),
+        "{chosen}"
+    );
+    // Either log could cover either VPC: their coverage is unknown, not failed.
+    for vpc in ["vpc-(aws_vpc.a)", "vpc-(aws_vpc.b)"] {
+        let cov = finding(&report, "COV003", vpc);
+        assert_eq!(cov["status"], "unknown", "{cov}");
+        assert!(cov["evidence"]["unknown_until_apply"].is_array(), "{cov}");
+    }
+    assert_eq!(report["summary"]["unknown"], 6);
+    let run = plan("unknown-ids", &["--fail-on-unknown"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_central_bucket_outside_the_plan_is_unknown_until_the_estate_is_given() {
+    let run = plan("central-bucket", &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
+    let bucket = finding(&report, "COL004", "acme-central-flow-logs");
+    assert!(
+        bucket["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not in the plan") && m.contains("--with-snapshot")),
+        "{bucket}"
+    );
+    assert_eq!(
+        status(&report, "COL002", "acme-central-flow-logs").as_deref(),
+        Some("unknown")
+    );
+    // Nothing about the S3 copy passes unseen.
+    for f in findings(&report) {
+        let about_central = f["resource_id"]
+            .as_str()
+            .is_some_and(|r| r.contains("acme-central") || r == "fl-(aws_flow_log.central)");
+        if about_central && f["rule_id"] != "FLS003" && f["category"] != "flow_log_settings" {
+            assert_ne!(f["status"], "pass", "{f}");
+        }
+    }
+
+    // With the existing estate, the central bucket is judged: compliant.
+    let estate = with_estate();
+    let run = plan("central-bucket", &["--with-snapshot", &estate]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
+    assert_eq!(report["snapshot"]["accounts"][0], "111122223333");
+    let lifecycle = findings(&report)
+        .iter()
+        .find(|f| {
+            f["rule_id"] == "S3L002"
+                && f["resource_id"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("acme-central-flow-logs/AWSLogs/111122223333/"))
+        })
+        .expect("the central bucket's lifecycle is judged");
+    assert_eq!(lifecycle["status"], "pass", "{lifecycle}");
+}
+
+#[test]
+fn a_lifecycle_rule_that_misses_awslogs_fails() {
+    let run = plan("lifecycle-prefix-miss", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let s3l001 = findings(&report)
+        .iter()
+        .find(|f| f["rule_id"] == "S3L001")
+        .expect("S3L001");
+    assert_eq!(s3l001["status"], "fail", "{s3l001}");
+    assert!(
+        s3l001["resource_id"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("acme-prod-flow-logs/AWSLogs/")),
+        "{s3l001}"
+    );
+}
+
+#[test]
+fn a_retention_of_zero_never_expires() {
+    let run = plan("retention-zero", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "fail"), ["CWL001 /vpc/main/flow-logs"]);
+}
+
+#[test]
+fn deleting_a_flow_log_takes_its_coverage_away() {
+    // The plan alone holds the VPC (no-op, its real id) and deletes its only log.
+    let run = plan("deletes-flow-log", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(
+        with_status(&report, "fail"),
+        ["COV003 vpc-0a1b2c3d4e5f60718"]
+    );
+    let alone = changes(&report);
+    assert!(
+        alone.contains(&"deletes flow log fl-0123456789abcdef0 on vpc-0a1b2c3d4e5f60718, taking away the coverage it gave".to_string()),
+        "{alone:?}"
+    );
+    assert!(
+        alone.contains(
+            &"shortens retention of log group /vpc/main/flow-logs from 30 days to 7 days"
+                .to_string()
+        ),
+        "{alone:?}"
+    );
+
+    // With the existing estate the report also says what the plan makes worse there.
+    let estate = with_estate();
+    let run = plan("deletes-flow-log", &["--with-snapshot", &estate]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(report["snapshot"]["accounts"][0], "111122223333");
+    let with = changes(&report);
+    assert!(
+        with.iter()
+            .any(|c| c.starts_with("removes coverage from vpc-0a1b2c3d4e5f60718")),
+        "{with:?}"
+    );
+    // The table shows them too.
+    let policy = path(POLICY);
+    let fixture = path("fixtures/plans/deletes-flow-log.json");
+    let table = run_args(&[
+        "plan",
+        &fixture,
+        "--policy",
+        &policy,
+        "--with-snapshot",
+        &estate,
+        "--date",
+        DATE,
+    ]);
+    assert!(
+        table.stdout.contains("this plan (3 changes)"),
+        "{}",
+        table.stdout
+    );
+}
+
+fn run_args(args: &[&str]) -> Run {
+    run(args)
+}
+
+#[test]
+fn bad_plans_exit_2_with_a_located_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        (
+            "not-json.json",
+            "{ \"format_version\": \"1.2\",\n  oops }\n",
+            "not-json.json:2:3",
+        ),
+        (
+            "no-changes.json",
+            "{\n  \"format_version\": \"1.2\",\n  \"terraform_version\": \"1.9.8\"\n}\n",
+            "has no `resource_changes`",
+        ),
+        (
+            "future.json",
+            "{\n  \"format_version\": \"2.0\",\n  \"resource_changes\": []\n}\n",
+            "future.json:2:25: format_version \"2.0\" is not supported",
+        ),
+    ];
+    let policy = path(POLICY);
+    for (name, text, expected) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).expect("written");
+        let out = dir.path().join("report.json");
+        let run = run(&[
+            "plan",
+            &file.to_string_lossy(),
+            "--policy",
+            &policy,
+            "--output",
+            &format!("json:{}", out.display()),
+        ]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(!out.exists(), "{name}: nothing is written");
+    }
+}
+
+#[test]
+fn a_plan_report_verifies_against_the_snapshot_it_saved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snapshot = dir.path().join("planned.json");
+    let report = dir.path().join("report.json");
+    let run = plan(
+        "terraform-aws-modules-vpc-flow-log-on",
+        &[
+            "--save-snapshot",
+            &snapshot.to_string_lossy(),
+            "--output",
+            &format!("json:{}", report.display()),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let verify = run_args(&[
+        "verify",
+        &report.to_string_lossy(),
+        "--snapshot",
+        &snapshot.to_string_lossy(),
+        "--policy",
+        &path(POLICY),
+    ]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+}
