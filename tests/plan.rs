@@ -377,28 +377,36 @@ fn deleting_a_flow_log_takes_its_coverage_away() {
             .any(|c| c.starts_with("removes coverage from vpc-0a1b2c3d4e5f60718")),
         "{with:?}"
     );
-    // The table shows them too.
+    // The table shows them too, as the README quotes them (at 110 columns).
     let policy = path(POLICY);
     let fixture = path("fixtures/plans/deletes-flow-log.json");
-    let table = run_args(&[
-        "plan",
-        &fixture,
-        "--policy",
-        &policy,
-        "--with-snapshot",
-        &estate,
-        "--date",
-        DATE,
-    ]);
-    assert!(
-        table.stdout.contains("this plan (3 changes)"),
-        "{}",
-        table.stdout
+    let (table, _) = run_at_width(
+        110,
+        &[
+            "plan",
+            &fixture,
+            "--policy",
+            &policy,
+            "--with-snapshot",
+            &estate,
+            "--date",
+            DATE,
+        ],
     );
-}
-
-fn run_args(args: &[&str]) -> Run {
-    run(args)
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let quoted: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| *l != "this plan (3 changes)")
+        .take_while(|l| *l != "...")
+        .collect();
+    assert_eq!(quoted.len(), 6, "the README quotes the plan's changes");
+    for line in quoted {
+        assert!(
+            table.stdout.lines().any(|l| l == line),
+            "README line not in the output: {line}\n{}",
+            table.stdout
+        );
+    }
 }
 
 #[test]
@@ -456,7 +464,7 @@ fn a_plan_report_verifies_against_the_snapshot_it_saved() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let verify = run_args(&[
+    let verify = common::run(&[
         "verify",
         &report.to_string_lossy(),
         "--snapshot",
