@@ -395,6 +395,28 @@ def retention_zero():
     p.write("retention-zero.json")
 
 
+def dynamic_blocks():
+    """A lifecycle configuration whose rules come from a `dynamic "rule"` block over a value
+    known only after apply, and a flow log whose destination_options block is dynamic too:
+    the configuration JSON does not show dynamic blocks, and `after_unknown` marks them."""
+    p = Plan()
+    vpc(p, "main", env="prod")
+    log_group(p, "flow", "/vpc/main/flow-logs", 14)
+    flow_log(p, "cloudwatch", {}, {"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"],
+                                   "log_destination": ["aws_cloudwatch_log_group.flow.arn", "aws_cloudwatch_log_group.flow"]})
+    compliant_bucket(p, "flow", "acme-dynamic-flow-logs")
+    # Replace the lifecycle configuration with one whose rules are dynamic.
+    p.changes = [c for c in p.changes if c["type"] != "aws_s3_bucket_lifecycle_configuration"]
+    for r in p.root["resources"]:
+        if r["type"] == "aws_s3_bucket_lifecycle_configuration":
+            r["expressions"].pop("rule", None)
+    p.resource("aws_s3_bucket_lifecycle_configuration", "flow", {"expected_bucket_owner": None},
+               refs={"bucket": ["aws_s3_bucket.flow.id", "aws_s3_bucket.flow"]}, constants={}, unknown=["rule"])
+    flow_log(p, "s3", {"log_destination_type": "s3", "log_destination": "arn:aws:s3:::acme-dynamic-flow-logs"},
+             {"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]}, unknown=["destination_options"])
+    p.write("dynamic-blocks.json")
+
+
 def deletes_flow_log():
     """An applied estate (ids known) where the plan deletes the flow log and shortens the
     log group's retention from 30 to 7 days."""
@@ -429,3 +451,4 @@ if __name__ == "__main__":
     lifecycle_prefix_miss()
     retention_zero()
     deletes_flow_log()
+    dynamic_blocks()

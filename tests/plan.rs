@@ -474,3 +474,66 @@ fn a_plan_report_verifies_against_the_snapshot_it_saved() {
     ]);
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
 }
+
+#[test]
+fn dynamic_blocks_are_unknown_not_defaults() {
+    let run = plan("dynamic-blocks", &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
+    let named: Vec<&str> = findings(&report)
+        .iter()
+        .filter(|f| f["rule_id"] == "COL004")
+        .filter_map(|f| f["evidence"]["attribute"].as_str())
+        .collect();
+    assert_eq!(named, ["destination_options", "rule"]);
+    // No lifecycle verdict on the bucket passes: its rules are not known yet.
+    let lifecycle: Vec<&Value> = findings(&report)
+        .iter()
+        .filter(|f| {
+            f["category"] == "s3_lifecycle"
+                && f["resource_id"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("acme-dynamic-flow-logs/"))
+        })
+        .collect();
+    assert!(!lifecycle.is_empty());
+    for f in lifecycle {
+        assert_eq!(f["status"], "unknown", "{f}");
+    }
+}
+
+/// Across every fixture: a finding whose verdict rests on a value unknown until apply is
+/// never a pass, and every unknown names the attribute it is about.
+#[test]
+fn unknown_is_never_reported_as_pass() {
+    let dir = root().join("fixtures/plans");
+    let mut fixtures: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures/plans")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json") && n != "existing-estate.json")
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 11, "{fixtures:?}");
+    for name in fixtures {
+        let stem = name.trim_end_matches(".json");
+        for extra in [&[][..], &["--strict-references"][..]] {
+            let run = plan(stem, extra);
+            let report = run.json();
+            for f in findings(&report) {
+                if f["evidence"].get("unknown_until_apply").is_some() {
+                    assert_eq!(f["status"], "unknown", "{name}: {f}");
+                }
+                if f["status"] == "unknown" {
+                    let text = f.to_string();
+                    assert!(text.contains("attribute"), "{name}: {f}");
+                }
+            }
+            let unknown = report["summary"]["unknown"].as_u64().unwrap_or(0);
+            if unknown > 0 {
+                assert_ne!(run.code, 0, "{name} {extra:?}: unknowns never exit 0");
+            }
+        }
+    }
+}

@@ -56,6 +56,9 @@ pub struct PlannedEstate {
 /// The rules a value depends on, by id or id prefix (see `PlanUnknown::affects`).
 type Rules = &'static [&'static str];
 
+/// The nested blocks `value` reads.
+const NESTED_BLOCKS: &[&str] = &["destination_options", "rule", "versioning_configuration"];
+
 /// Where a flow log delivers decides every destination rule.
 const DESTINATION_RULES: Rules = &["DST", "CWL", "S3L", "SEC", "COL002"];
 
@@ -291,7 +294,11 @@ impl<'a> Builder<'a> {
         if let Some(v) = inst.after(attribute) {
             return Some(v.clone());
         }
-        if inst.unknown(attribute) && self.configured(i, attribute) {
+        // An attribute the configuration leaves out takes the provider's default, even when
+        // the provider computes it. A nested block has no default: unknown means a dynamic
+        // block, or one built from values known only after apply.
+        let block = NESTED_BLOCKS.contains(&attribute);
+        if inst.unknown(attribute) && (block || self.configured(i, attribute)) {
             self.unknown(
                 i,
                 resource_id,
@@ -986,7 +993,14 @@ impl<'a> Builder<'a> {
         let (log_destination, log_group_name) = self.destination(i, id, region, &destination_type);
         let format = self.value(i, id, "log_format", &["FLS005"], false);
         let interval = self.value(i, id, "max_aggregation_interval", &["FLS004"], false);
-        let options = self.value(i, id, "destination_options", &["S3L"], false);
+        // The partition layout decides where objects land, and so which lifecycle rules
+        // reach them: it belongs to the bucket's lifecycle findings.
+        let layout_owner = log_destination
+            .as_deref()
+            .and_then(|arn| arn.strip_prefix("arn:aws:s3:::"))
+            .map(|path| path.split('/').next().unwrap_or(path).to_string())
+            .unwrap_or_else(|| id.to_string());
+        let options = self.value(i, &layout_owner, "destination_options", &["S3L"], false);
         let inst = self.inst(i);
         Some(FlowLog {
             flow_log_id: id.to_string(),
