@@ -778,6 +778,7 @@ async fn telemetry_rules_for_vpcs_are_read_when_asked() {
         }],
         archive: None,
         read_telemetry_rules: true,
+        extra_buckets: Default::default(),
     };
     let collected = collect::collect_accounts(
         accounts,

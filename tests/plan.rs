@@ -537,3 +537,196 @@ fn unknown_is_never_reported_as_pass() {
         }
     }
 }
+
+/// A plan against a live estate in moto: it replaces the existing VPC's CloudWatch log with
+/// one to a central bucket that exists already and that no flow log uses yet. `--live`
+/// reads the VPC, the log it deletes and the bucket; without it they are unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_is_judged_against_the_live_estate() {
+    use aws_sdk_ec2::types::{
+        FlowLogsResourceType, LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType,
+    };
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter,
+    };
+
+    let moto = common::moto::Moto::start();
+    let config = moto.sdk_config("eu-west-1", "test", "test").await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(Tag::builder().key("Environment").value("staging").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("vpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id");
+    logs.create_log_group()
+        .log_group_name("/vpc/live")
+        .send()
+        .await
+        .expect("group");
+    logs.put_retention_policy()
+        .log_group_name("/vpc/live")
+        .retention_in_days(14)
+        .send()
+        .await
+        .expect("retention");
+    let old = ec2
+        .create_flow_logs()
+        .resource_type(FlowLogsResourceType::Vpc)
+        .resource_ids(&vpc)
+        .traffic_type(TrafficType::All)
+        .log_destination_type(LogDestinationType::CloudWatchLogs)
+        .log_group_name("/vpc/live")
+        .deliver_logs_permission_arn("arn:aws:iam::123456789012:role/flow-logs")
+        .send()
+        .await
+        .expect("flow log")
+        .flow_log_ids
+        .and_then(|ids| ids.into_iter().next())
+        .expect("flow log id");
+    s3.create_bucket()
+        .bucket("acme-live-central")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    s3.put_bucket_lifecycle_configuration()
+        .bucket("acme-live-central")
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(
+                    LifecycleRule::builder()
+                        .id("flow-logs")
+                        .status(ExpirationStatus::Enabled)
+                        .filter(LifecycleRuleFilter::builder().prefix("AWSLogs/").build())
+                        .expiration(LifecycleExpiration::builder().days(120).build())
+                        .build()
+                        .expect("rule"),
+                )
+                .build()
+                .expect("lifecycle"),
+        )
+        .send()
+        .await
+        .expect("lifecycle put");
+
+    let plan_json = serde_json::json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "resource_changes": [
+            {
+                "address": "aws_flow_log.audit", "mode": "managed", "type": "aws_flow_log", "name": "audit",
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {
+                    "actions": ["create"], "before": null,
+                    "after": {
+                        "vpc_id": vpc, "traffic_type": "ALL", "log_destination_type": "s3",
+                        "log_destination": "arn:aws:s3:::acme-live-central",
+                        "max_aggregation_interval": 600, "destination_options": [], "tags": {}
+                    },
+                    "after_unknown": {"id": true, "arn": true, "log_format": true, "tags_all": true}
+                }
+            },
+            {
+                "address": "aws_flow_log.old", "mode": "managed", "type": "aws_flow_log", "name": "old",
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {
+                    "actions": ["delete"],
+                    "before": {"id": old, "vpc_id": vpc, "log_group_name": "/vpc/live"},
+                    "after": null, "after_unknown": {}
+                }
+            }
+        ],
+        "configuration": {
+            "provider_config": {"aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-west-1"}}}},
+            "root_module": {"resources": [
+                {"address": "aws_flow_log.audit", "mode": "managed", "type": "aws_flow_log", "name": "audit",
+                 "provider_config_key": "aws",
+                 "expressions": {"vpc_id": {"constant_value": vpc}, "traffic_type": {"constant_value": "ALL"},
+                                 "log_destination_type": {"constant_value": "s3"},
+                                 "log_destination": {"constant_value": "arn:aws:s3:::acme-live-central"}}}
+            ]}
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan_file = dir.path().join("plan.json");
+    std::fs::write(&plan_file, plan_json.to_string()).expect("plan written");
+    let plan_arg = plan_file.to_string_lossy().to_string();
+    let policy = path(POLICY);
+    let gate = |extra: &[&str]| -> Run {
+        flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+            .args([
+                "plan", &plan_arg, "--policy", &policy, "--format", "json", "--date", DATE,
+            ])
+            .args(extra)
+            .output()
+            .expect("flowaudit runs")
+            .into()
+    };
+
+    let run = gate(&["--live", "--region", "eu-west-1"]);
+    let report = run.json();
+    assert_eq!(
+        with_status(&report, "unknown"),
+        Vec::<String>::new(),
+        "{}",
+        run.stderr
+    );
+    // The new log covers the VPC in place of the deleted one.
+    let cov = finding(&report, "COV003", &vpc);
+    assert_eq!(cov["status"], "pass", "{cov}");
+    assert!(cov.to_string().contains("fl-(aws_flow_log.audit)"), "{cov}");
+    assert!(
+        !cov.to_string().contains(&old),
+        "the deleted log is gone: {cov}"
+    );
+    // The central bucket was read although no flow log delivered to it before the plan.
+    let lifecycle = findings(&report)
+        .iter()
+        .find(|f| {
+            f["rule_id"] == "S3L002"
+                && f["resource_id"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("acme-live-central/AWSLogs/123456789012/"))
+        })
+        .expect("the central bucket's lifecycle is judged");
+    assert_eq!(lifecycle["status"], "pass", "{lifecycle}");
+    assert!(
+        changes(&report)
+            .iter()
+            .any(|c| c.starts_with(&format!("deletes flow log {old} on {vpc}"))),
+        "{:?}",
+        changes(&report)
+    );
+
+    // Without the live estate, the VPC and the bucket are not in the plan: unknown.
+    let run = gate(&[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "pass"), Vec::<String>::new());
+    assert!(
+        with_status(&report, "unknown").contains(&"COL004 fl-(aws_flow_log.audit)".to_string()),
+        "{:?}",
+        with_status(&report, "unknown")
+    );
+}

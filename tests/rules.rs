@@ -191,7 +191,9 @@ fn every_rule_has_a_case() {
         let covered = DEMO_CASES.iter().any(|c| c.0 == id)
             || ["FLS001", "COL001", "COL002", "COL003"].contains(&id) // covered below
             // Transit gateways have their own estate: tests/transit_gateways.rs.
-            || ["COV004", "COV005"].contains(&id);
+            || ["COV004", "COV005"].contains(&id)
+            // Plans have their own fixtures: tests/plan.rs.
+            || id == "COL004";
         assert!(covered, "rule {id} has no pass/fail case");
     }
 }
@@ -569,6 +571,22 @@ fn every_rule_id_a_check_emits_is_registered() {
     }
     let gateways = root().join("fixtures/transit-gateway/estate.json");
     for f in scan(&gateways, "fixtures/policies/transit-gateway.yaml").json()["findings"]
+        .as_array()
+        .expect("findings")
+    {
+        emitted.insert(f["rule_id"].as_str().unwrap_or_default().to_string());
+    }
+    // A plan's unknowns: tests/plan.rs.
+    let unknowns = path("fixtures/plans/unknown-ids.json");
+    for f in run(&[
+        "plan",
+        &unknowns,
+        "--policy",
+        &path("policies/production.yaml"),
+        "--format",
+        "json",
+    ])
+    .json()["findings"]
         .as_array()
         .expect("findings")
     {

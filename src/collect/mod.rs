@@ -397,6 +397,7 @@ pub async fn collect(
         scanned: vec![target],
         archive: None,
         read_telemetry_rules: false,
+        extra_buckets: BTreeSet::new(),
     };
     collect_accounts(accounts, regions, concurrency, collected_at, progress).await
 }
@@ -426,6 +427,9 @@ pub struct Accounts {
     pub archive: Option<AccountTarget>,
     /// Also read each scanned account's CloudWatch telemetry rules in every region.
     pub read_telemetry_rules: bool,
+    /// Buckets to inspect although no flow log delivers to them yet: those a Terraform
+    /// plan's new flow logs name (`flowaudit plan --live`).
+    pub extra_buckets: BTreeSet<String>,
 }
 
 /// Collects several accounts in the given regions. Every (account, region) is collected
@@ -467,6 +471,7 @@ pub async fn collect_accounts(
     }
     progress.start(entered.len() * regions.len());
     let telemetry_rules = accounts.read_telemetry_rules;
+    let accounts_extra_buckets = accounts.extra_buckets;
     let mut tasks = JoinSet::new();
     for (account, clients) in &entered {
         for region in regions {
@@ -549,6 +554,13 @@ pub async fn collect_accounts(
                 }
             }
         }
+    }
+    // Read through every scanned account, the owner first as for any bucket.
+    for name in &accounts_extra_buckets {
+        bucket_users
+            .entry(name.clone())
+            .or_default()
+            .extend(outcomes.keys().cloned());
     }
     progress.buckets(bucket_users.len());
     let home = regions

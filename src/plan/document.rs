@@ -83,6 +83,23 @@ pub struct Change {
     pub after_unknown: Option<Value>,
 }
 
+impl PlanDocument {
+    /// The buckets the plan's flow logs name by a literal ARN: those that exist already,
+    /// for `--live` to read although no flow log delivers to them yet.
+    pub fn named_buckets(&self) -> std::collections::BTreeSet<String> {
+        self.resource_changes
+            .iter()
+            .filter(|rc| rc.resource_type == "aws_flow_log")
+            .filter_map(|rc| rc.change.after.as_ref()?.get("log_destination")?.as_str())
+            .filter_map(|arn| {
+                let path = arn.strip_prefix("arn:aws:s3:::")?;
+                let bucket = path.split('/').next().unwrap_or(path);
+                (!bucket.is_empty()).then(|| bucket.to_string())
+            })
+            .collect()
+    }
+}
+
 impl Change {
     /// The resource no longer exists after apply.
     pub fn deletes(&self) -> bool {
