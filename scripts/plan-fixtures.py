@@ -387,12 +387,51 @@ def lifecycle_prefix_miss():
 
 
 def retention_zero():
+    """A log group with retention_in_days = 0 (never expire), used by a new VPC's log and
+    by one on the region's default VPC, which Terraform adopts (its id is known)."""
     p = Plan()
     vpc(p, "main", env="staging")
     log_group(p, "flow", "/vpc/main/flow-logs", 0)
     flow_log(p, "cloudwatch", {}, {"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"],
                                    "log_destination": ["aws_cloudwatch_log_group.flow.arn", "aws_cloudwatch_log_group.flow"]})
+    default = {"id": "vpc-0de7a017de7a017de", "cidr_block": "172.31.0.0/16", "tags": TAGS("staging"),
+               "tags_all": TAGS("staging"), "owner_id": "111122223333"}
+    p.resource("aws_default_vpc", "default", default, constants={"tags": TAGS("staging")})
+    flow_log(p, "default", {"vpc_id": "vpc-0de7a017de7a017de"},
+             {"log_destination": ["aws_cloudwatch_log_group.flow.arn", "aws_cloudwatch_log_group.flow"]})
     p.write("retention-zero.json")
+
+
+def legacy_inline_bucket():
+    """A bucket configured the provider-v3 way: inline lifecycle_rule, versioning and
+    server_side_encryption_configuration blocks on aws_s3_bucket itself."""
+    p = Plan()
+    vpc(p, "main", env="prod")
+    log_group(p, "flow", "/vpc/main/flow-logs", 14)
+    flow_log(p, "cloudwatch", {}, {"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"],
+                                   "log_destination": ["aws_cloudwatch_log_group.flow.arn", "aws_cloudwatch_log_group.flow"]})
+    inline = {
+        "bucket": "acme-legacy-flow-logs", "force_destroy": False, "tags": {},
+        "lifecycle_rule": [{
+            "id": "flow-logs", "enabled": True, "prefix": "AWSLogs/", "tags": {},
+            "abort_incomplete_multipart_upload_days": 0,
+            "expiration": [{"days": 180, "date": "", "expired_object_delete_marker": False}],
+            "transition": [{"days": 30, "date": "", "storage_class": "GLACIER"}],
+            "noncurrent_version_expiration": [{"days": 30}],
+            "noncurrent_version_transition": [],
+        }],
+        "versioning": [{"enabled": True, "mfa_delete": False}],
+        "server_side_encryption_configuration": [{"rule": [{
+            "apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": ""}],
+            "bucket_key_enabled": True}]}],
+    }
+    p.resource("aws_s3_bucket", "legacy", inline, constants={"bucket": "acme-legacy-flow-logs"},
+               blocks={"lifecycle_rule": [{"enabled": {"constant_value": True}, "prefix": {"constant_value": "AWSLogs/"}}],
+                       "versioning": [{"enabled": {"constant_value": True}}],
+                       "server_side_encryption_configuration": [{}]})
+    flow_log(p, "s3", {"log_destination_type": "s3", "log_destination": "arn:aws:s3:::acme-legacy-flow-logs"},
+             {"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]})
+    p.write("legacy-inline-bucket.json")
 
 
 def dynamic_blocks():
@@ -452,3 +491,4 @@ if __name__ == "__main__":
     retention_zero()
     deletes_flow_log()
     dynamic_blocks()
+    legacy_inline_bucket()

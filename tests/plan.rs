@@ -340,6 +340,76 @@ fn a_retention_of_zero_never_expires() {
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
     assert_eq!(with_status(&report, "fail"), ["CWL001 /vpc/main/flow-logs"]);
+    // The adopted default VPC keeps its id, and its log covers it.
+    assert_eq!(
+        status(&report, "COV003", "vpc-0de7a017de7a017de").as_deref(),
+        Some("pass")
+    );
+
+    // Waivers apply to a plan as to a scan.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = dir.path().join("waived.yaml");
+    let text = std::fs::read_to_string(root().join(POLICY))
+        .expect("policy")
+        .replacen(
+            "waivers:\n",
+            "waivers:\n  - rules: [CWL001]\n    resources: [\"/vpc/main/*\"]\n    reason: Archive group, retention set by the SIEM team (CHG-4711).\n    approved_by: security@example.com\n    expires: 2027-01-31\n",
+            1,
+        );
+    std::fs::write(&policy, text).expect("policy written");
+    let fixture = path("fixtures/plans/retention-zero.json");
+    let run = common::run(&[
+        "plan",
+        &fixture,
+        "--policy",
+        &policy.to_string_lossy(),
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        with_status(&run.json(), "waived"),
+        ["CWL001 /vpc/main/flow-logs"]
+    );
+}
+
+#[test]
+fn legacy_inline_bucket_blocks_are_read() {
+    let run = plan("legacy-inline-bucket", &[]);
+    let report = run.json();
+    let verdicts: Vec<(String, String)> = findings(&report)
+        .iter()
+        .filter(|f| {
+            f["resource_id"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("acme-legacy-flow-logs"))
+        })
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("DST002", "pass"),
+        ("S3L001", "pass"),
+        ("S3L002", "pass"),
+        ("S3L003", "pass"),
+        // The inline blocks carry no TransitionDefaultMinimumObjectSize, so AWS's default
+        // (objects under 128 KB never move) applies.
+        ("S3L004", "fail"),
+        ("S3L005", "pass"),
+        ("SEC001", "pass"),
+        ("SEC002", "pass"),
+    ]
+    .iter()
+    .map(|(r, s)| (r.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(verdicts, expected);
+    assert_eq!(run.code, 1);
 }
 
 #[test]
