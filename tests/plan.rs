@@ -229,6 +229,12 @@ fn count_and_for_each_instances_are_matched_by_key() {
         status(&report, "COV003", r#"vpc-(aws_vpc.env["staging"])"#).as_deref(),
         Some("pass")
     );
+    // The fix names the Terraform address to change; the resource has no AWS id yet.
+    let dev = finding(&report, "FLS003", r#"fl-(aws_flow_log.env["dev"])"#);
+    assert_eq!(
+        dev["remediation"],
+        r#"In Terraform: set traffic_type = "ALL" on aws_flow_log.env["dev"]"#
+    );
     // count.index: each subnet-level log covers its own subnet.
     let counted = finding(&report, "COV003", "vpc-(aws_vpc.counted)");
     assert_eq!(counted["status"], "pass", "{counted}");
@@ -421,6 +427,14 @@ fn deleting_a_flow_log_takes_its_coverage_away() {
     assert_eq!(
         with_status(&report, "fail"),
         ["COV003 vpc-0a1b2c3d4e5f60718"]
+    );
+    // An existing VPC: the Terraform fix first, the AWS CLI one after.
+    let cov = finding(&report, "COV003", "vpc-0a1b2c3d4e5f60718");
+    let fix = cov["remediation"].as_str().unwrap_or_default();
+    assert!(
+        fix.starts_with("In Terraform: add an aws_flow_log with vpc_id = aws_vpc.main.id")
+            && fix.contains("Outside Terraform: aws ec2 create-flow-logs"),
+        "{fix}"
     );
     let alone = changes(&report);
     assert!(

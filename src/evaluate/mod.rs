@@ -6,7 +6,7 @@ mod coverage;
 mod destinations;
 mod errors;
 mod estate;
-mod plan_unknowns;
+mod plan;
 mod qualification;
 mod telemetry;
 mod waivers;
@@ -61,7 +61,7 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
         }
     }
     if let Some(facts) = &snapshot.plan {
-        plan_unknowns::apply(facts, &mut findings);
+        plan::apply(facts, &mut findings);
     }
     let waivers = waivers::apply(policy, today, &mut findings);
     sort_findings(&mut findings);

@@ -56,6 +56,19 @@ pub struct PlannedEstate {
 /// The rules a value depends on, by id or id prefix (see `PlanUnknown::affects`).
 type Rules = &'static [&'static str];
 
+/// The resource types that become resources of the snapshot.
+const PLACED_TYPES: &[&str] = &[
+    "aws_vpc",
+    "aws_default_vpc",
+    "aws_subnet",
+    "aws_network_interface",
+    "aws_flow_log",
+    "aws_ec2_transit_gateway",
+    "aws_ec2_transit_gateway_vpc_attachment",
+    "aws_cloudwatch_log_group",
+    "aws_s3_bucket",
+];
+
 /// The nested blocks `value` reads.
 const NESTED_BLOCKS: &[&str] = &["destination_options", "rule", "versioning_configuration"];
 
@@ -113,6 +126,7 @@ pub fn apply(
         .map(|i| builder.planned_id(i))
         .collect();
     builder.build();
+    builder.record_addresses();
     let Builder {
         mut snapshot,
         mut facts,
@@ -354,6 +368,16 @@ impl<'a> Builder<'a> {
             }
         };
         &mut regions[r]
+    }
+
+    /// Each placed resource's address, by id.
+    fn record_addresses(&mut self) {
+        for i in self.of_type(PLACED_TYPES) {
+            if !self.inst(i).deleted() {
+                let address = self.inst(i).address().to_string();
+                self.facts.addresses.insert(self.ids[i].clone(), address);
+            }
+        }
     }
 
     fn build(&mut self) {

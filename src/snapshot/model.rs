@@ -57,6 +57,10 @@ pub struct PlanFacts {
     pub unknowns: Vec<PlanUnknown>,
     #[serde(default)]
     pub inferences: Vec<PlanInference>,
+    /// The Terraform address of each resource the plan holds, by its id (or placeholder),
+    /// so that a failure's fix can name what to change in the configuration.
+    #[serde(default)]
+    pub addresses: BTreeMap<String, String>,
 }
 
 /// A value that is unknown until apply, or that comes from outside the plan and the

@@ -1,6 +1,7 @@
-//! A plan's unknowns applied to the findings: a verdict that rests on a value known only
-//! after apply becomes `unknown`, never `pass`, and names the value. Inferred references
-//! are written into the evidence of the findings that rest on them.
+//! A plan's facts applied to the findings: a verdict that rests on a value known only after
+//! apply becomes `unknown`, never `pass`, and names the value; inferred references are
+//! written into the evidence of the findings that rest on them; and a failure of a resource
+//! the plan holds gets its fix in Terraform terms, naming the address to change.
 
 use std::collections::BTreeMap;
 
@@ -120,6 +121,17 @@ pub fn apply(facts: &PlanFacts, findings: &mut Vec<Finding>) {
             f.status = Status::Unknown;
         }
     }
+    for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+        if let Some(fix) = terraform_fix(f, &facts.addresses) {
+            // A resource that does not exist yet has no id an AWS CLI command could name.
+            let planned_only = f.resource_id.ends_with(')') && f.resource_id.contains('(');
+            f.remediation = if f.remediation.is_empty() || planned_only {
+                fix
+            } else {
+                format!("{fix}. Outside Terraform: {}", f.remediation)
+            };
+        }
+    }
     let decides_nothing: std::collections::BTreeSet<(&str, &str, &str)> = facts
         .unknowns
         .iter()
@@ -167,4 +179,57 @@ fn covering_logs_unknown<'a>(
         .collect();
     found.dedup();
     found
+}
+
+/// The change to the Terraform configuration that mends a failure of a resource the plan
+/// holds; `None` for resources outside the plan.
+fn terraform_fix(f: &Finding, addresses: &BTreeMap<String, String>) -> Option<String> {
+    // An S3 lifecycle finding is about a prefix of a bucket.
+    let id = match f.resource_type.as_str() {
+        "s3-prefix" => f.resource_id.split('/').next().unwrap_or(&f.resource_id),
+        _ => f.resource_id.as_str(),
+    };
+    let address = addresses.get(id)?;
+    let rule = f.rule_id.as_str();
+    let fix = match rule.get(..3).unwrap_or(rule) {
+        "COV" if f.resource_type == "transit-gateway" => {
+            format!("In Terraform: add an aws_flow_log with transit_gateway_id = {address}.id")
+        }
+        "COV" => format!(
+            "In Terraform: add an aws_flow_log with vpc_id = {address}.id and traffic_type = \"ALL\" (with terraform-aws-modules/vpc: enable_flow_log = true)"
+        ),
+        "DST" if rule == "DST003" => format!(
+            "In Terraform: add an aws_flow_log for {address} whose log_destination_type is the required type"
+        ),
+        "DST" => format!(
+            "In Terraform: point {address} (log_destination, log_destination_type) at an existing destination the policy allows"
+        ),
+        _ => match rule {
+            "FLS001" | "FLS002" => return None,
+            "FLS003" => format!("In Terraform: set traffic_type = \"ALL\" on {address}"),
+            "FLS004" => format!("In Terraform: set max_aggregation_interval = 60 on {address}"),
+            "FLS005" => format!(
+                "In Terraform: set log_format on {address} to a format with the fields the policy requires"
+            ),
+            "CWL001" | "CWL002" | "CWL003" => format!(
+                "In Terraform: set retention_in_days on {address} within the policy's range (0 means never expire)"
+            ),
+            "CWL004" => format!(
+                "In Terraform: set log_group_class on {address} to a class the policy allows"
+            ),
+            "CWL005" => format!("In Terraform: turn on deletion protection for {address}"),
+            "SEC001" => format!(
+                "In Terraform: add an aws_s3_bucket_server_side_encryption_configuration for {address}"
+            ),
+            "SEC002" => format!(
+                "In Terraform: add an aws_s3_bucket_public_access_block for {address} with all four settings true"
+            ),
+            "SEC003" => format!("In Terraform: set kms_key_id on {address}"),
+            _ if rule.starts_with("S3L") => format!(
+                "In Terraform: give {address} an aws_s3_bucket_lifecycle_configuration rule whose filter prefix covers the flow-log objects (AWSLogs/...)"
+            ),
+            _ => return None,
+        },
+    };
+    Some(fix)
 }
