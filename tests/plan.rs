@@ -814,3 +814,54 @@ async fn a_plan_is_judged_against_the_live_estate() {
         with_status(&report, "unknown")
     );
 }
+
+#[test]
+fn a_deleted_vpc_takes_its_subnets_interfaces_and_logs_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deleted = variant(
+        &root().join("fixtures/plans/deletes-flow-log.json"),
+        dir.path(),
+        "deletes-vpc.json",
+        |plan| {
+            let vpc = plan["resource_changes"]
+                .as_array_mut()
+                .expect("changes")
+                .iter_mut()
+                .find(|c| c["type"] == "aws_vpc")
+                .expect("the VPC");
+            vpc["change"]["actions"] = serde_json::json!(["delete"]);
+            vpc["change"]["after"] = Value::Null;
+        },
+    );
+    let snapshot = dir.path().join("planned.json");
+    let policy = path(POLICY);
+    let run = common::run(&[
+        "plan",
+        &deleted.to_string_lossy(),
+        "--policy",
+        &policy,
+        "--with-snapshot",
+        &with_estate(),
+        "--save-snapshot",
+        &snapshot.to_string_lossy(),
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ]);
+    let report = run.json();
+    // Nothing is left dangling for the listings' consistency check to call incomplete.
+    assert_eq!(with_status(&report, "error"), Vec::<String>::new());
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let planned: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).expect("saved")).expect("JSON");
+    let region = &planned["accounts"][0]["regions"][0];
+    for listing in ["vpcs", "subnets", "network_interfaces", "flow_logs"] {
+        assert_eq!(
+            region[listing],
+            serde_json::json!([]),
+            "{listing}: {region}"
+        );
+    }
+}

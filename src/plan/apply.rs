@@ -113,6 +113,7 @@ pub fn apply(
             ..PlanFacts::default()
         },
         changes: Vec::new(),
+        destroyed: Default::default(),
         index,
     };
     builder.regions = (0..builder.index.instances.len())
@@ -191,6 +192,8 @@ struct Builder<'a> {
     account: String,
     facts: PlanFacts,
     changes: Vec<PlanChange>,
+    /// Ids of VPCs, subnets and interfaces the plan destroys.
+    destroyed: std::collections::BTreeSet<String>,
 }
 
 /// An attribute that names another resource, once followed.
@@ -403,6 +406,14 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let inst = self.inst(i);
+            // Terraform forgets a default VPC it destroys, and leaves it in place, unless
+            // force_destroy is set.
+            let forgotten = inst.deleted()
+                && inst.resource_type() == "aws_default_vpc"
+                && inst.before("force_destroy").and_then(Value::as_bool) != Some(true);
+            if forgotten {
+                continue;
+            }
             let record = (!inst.deleted()).then(|| Vpc {
                 vpc_id: self.ids[i].clone(),
                 cidr_block: inst.after_str("cidr_block").map(str::to_string),
@@ -411,8 +422,17 @@ impl<'a> Builder<'a> {
                 state: Some("available".to_string()),
                 tags: tags(inst),
             });
-            let vpcs = &mut self.region_mut(&region).vpcs;
-            upsert(vpcs, record, before.as_deref(), |v| &v.vpc_id);
+            let replaced = before
+                .as_ref()
+                .filter(|b| **b != self.ids[i] || record.is_none());
+            let region_snapshot = self.region_mut(&region);
+            upsert(&mut region_snapshot.vpcs, record, before.as_deref(), |v| {
+                &v.vpc_id
+            });
+            if let Some(gone) = replaced {
+                remove_contents(region_snapshot, gone);
+                self.destroyed.insert(gone.clone());
+            }
         }
     }
 
@@ -446,8 +466,18 @@ impl<'a> Builder<'a> {
                     }
                 }
             };
-            let subnets = &mut self.region_mut(&region).subnets;
-            upsert(subnets, record, before.as_deref(), |s| &s.subnet_id);
+            let replaced = before.as_ref().filter(|b| **b != id || record.is_none());
+            let region_snapshot = self.region_mut(&region);
+            upsert(
+                &mut region_snapshot.subnets,
+                record,
+                before.as_deref(),
+                |s| &s.subnet_id,
+            );
+            if let Some(gone) = replaced {
+                remove_contents(region_snapshot, gone);
+                self.destroyed.insert(gone.clone());
+            }
         }
     }
 
@@ -940,7 +970,7 @@ impl<'a> Builder<'a> {
                 });
                 let flow_logs = &mut self.region_mut(&region).flow_logs;
                 upsert(flow_logs, None, before.as_deref(), |f| &f.flow_log_id);
-                if !self.resource_known(&region, &on) {
+                if !self.resource_known(&region, &on) && !self.destroyed.contains(&on) {
                     let reason = format!(
                         "this plan deletes flow log {flow_log_id} on {on}, which is not in the plan or the existing estate, so what still covers it is unknown; pass --with-snapshot or --live"
                     );
@@ -1255,6 +1285,32 @@ impl<'a> Builder<'a> {
                     .any(|a| a.transit_gateway_attachment_id == id)
         })
     }
+}
+
+/// A VPC or subnet that is gone takes what is in it along: subnets and interfaces, and the
+/// flow logs on any of them, which AWS deletes with their resource.
+fn remove_contents(region: &mut RegionSnapshot, container: &str) {
+    let inside = |vpc: &str, subnet: &str| vpc == container || subnet == container;
+    let mut gone: std::collections::BTreeSet<String> = [container.to_string()].into();
+    gone.extend(
+        region
+            .subnets
+            .iter()
+            .filter(|s| s.vpc_id == container)
+            .map(|s| s.subnet_id.clone()),
+    );
+    gone.extend(
+        region
+            .network_interfaces
+            .iter()
+            .filter(|e| inside(&e.vpc_id, &e.subnet_id))
+            .map(|e| e.network_interface_id.clone()),
+    );
+    region.subnets.retain(|s| s.vpc_id != container);
+    region
+        .network_interfaces
+        .retain(|e| !inside(&e.vpc_id, &e.subnet_id));
+    region.flow_logs.retain(|f| !gone.contains(&f.resource_id));
 }
 
 /// Replaces the record whose id was `before` (or that has the new record's id) with
