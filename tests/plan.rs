@@ -865,3 +865,76 @@ fn a_deleted_vpc_takes_its_subnets_interfaces_and_logs_with_it() {
         );
     }
 }
+
+/// One planned resource change, in the shape `terraform show -json` writes.
+fn change(address: &str, kind: &str, after: Value, unknown: Value) -> Value {
+    let name = address.rsplit('.').next().unwrap_or(address);
+    serde_json::json!({
+        "address": address, "mode": "managed", "type": kind, "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": { "actions": ["create"], "before": null, "after": after, "after_unknown": unknown }
+    })
+}
+
+/// A transit gateway logged to a Firehose stream, both created by the plan: the gateway's
+/// coverage and the stream's state are judged from the plan.
+#[test]
+fn transit_gateways_and_firehose_streams_in_a_plan() {
+    let plan_json = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            change("aws_ec2_transit_gateway.hub", "aws_ec2_transit_gateway",
+                   serde_json::json!({"tags": {"Name": "hub"}}), serde_json::json!({"id": true})),
+            change("aws_kinesis_firehose_delivery_stream.lake", "aws_kinesis_firehose_delivery_stream",
+                   serde_json::json!({"name": "flow-logs-to-lake", "destination": "extended_s3",
+                                      "extended_s3_configuration": [{"bucket_arn": "arn:aws:s3:::acme-lake"}]}),
+                   serde_json::json!({"arn": true, "id": true})),
+            change("aws_flow_log.hub", "aws_flow_log",
+                   serde_json::json!({"traffic_type": "ALL", "log_destination_type": "kinesis-data-firehose",
+                                      "max_aggregation_interval": 60,
+                                      "log_format": "${version} ${srcaddr} ${dstaddr} ${interface-id}"}),
+                   serde_json::json!({"id": true, "transit_gateway_id": true, "log_destination": true}))
+        ],
+        "configuration": {
+            "provider_config": {"aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-west-1"}}}},
+            "root_module": {"resources": [
+                {"address": "aws_flow_log.hub", "mode": "managed", "type": "aws_flow_log", "name": "hub",
+                 "provider_config_key": "aws",
+                 "expressions": {
+                     "transit_gateway_id": {"references": ["aws_ec2_transit_gateway.hub.id", "aws_ec2_transit_gateway.hub"]},
+                     "log_destination": {"references": ["aws_kinesis_firehose_delivery_stream.lake.arn", "aws_kinesis_firehose_delivery_stream.lake"]},
+                     "traffic_type": {"constant_value": "ALL"}
+                 }}
+            ]}
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("plan.json");
+    std::fs::write(&file, plan_json.to_string()).expect("written");
+    let policy = path("fixtures/policies/transit-gateway.yaml");
+    let run = common::run(&[
+        "plan",
+        &file.to_string_lossy(),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ]);
+    let report = run.json();
+    assert_eq!(
+        status(&report, "COV004", "tgw-(aws_ec2_transit_gateway.hub)").as_deref(),
+        Some("pass"),
+        "{}",
+        non_passing(&report)
+    );
+    assert_eq!(
+        status(&report, "DST004", "flow-logs-to-lake").as_deref(),
+        Some("pass"),
+        "{}",
+        non_passing(&report)
+    );
+    assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
+    assert_eq!(run.code, 0, "{}", non_passing(&report));
+}

@@ -16,10 +16,11 @@ use crate::destination::Destination;
 use crate::findings::PlanChange;
 use crate::snapshot::{
     AccountSnapshot, Bucket, BucketEncryption, BucketLifecycle, BucketVersioning, CollectionScope,
-    DestinationOptions, EncryptionRule, FlowLog, LifecycleExpiration, LifecycleFilter,
-    LifecycleFilterAnd, LifecycleRule, LogGroup, NetworkInterface, NoncurrentVersionExpiration,
-    PlanFacts, PlanInference, PlanUnknown, PublicAccessBlock, RegionSnapshot, SCHEMA_VERSION,
-    Snapshot, Subnet, Tag, ToolInfo, TransitGateway, TransitGatewayAttachment, Vpc,
+    DeliveryStream, DeliveryStreamDestination, DestinationOptions, EncryptionRule, FlowLog,
+    LifecycleExpiration, LifecycleFilter, LifecycleFilterAnd, LifecycleRule, LogGroup,
+    NetworkInterface, NoncurrentVersionExpiration, PlanFacts, PlanInference, PlanUnknown,
+    PublicAccessBlock, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, Tag, ToolInfo,
+    TransitGateway, TransitGatewayAttachment, Vpc,
 };
 
 /// Where the plan's resources are, when the plan does not say.
@@ -66,6 +67,7 @@ const PLACED_TYPES: &[&str] = &[
     "aws_ec2_transit_gateway",
     "aws_ec2_transit_gateway_vpc_attachment",
     "aws_cloudwatch_log_group",
+    "aws_kinesis_firehose_delivery_stream",
     "aws_s3_bucket",
 ];
 
@@ -389,6 +391,7 @@ impl<'a> Builder<'a> {
         self.network_interfaces();
         self.transit_gateways();
         self.log_groups();
+        self.delivery_streams();
         self.buckets();
         self.flow_logs();
     }
@@ -587,6 +590,50 @@ impl<'a> Builder<'a> {
                 .get_or_insert_default();
             upsert(attachments, record, before.as_deref(), |a| {
                 &a.transit_gateway_attachment_id
+            });
+        }
+    }
+
+    fn delivery_streams(&mut self) {
+        for i in self.of_type(&["aws_kinesis_firehose_delivery_stream"]) {
+            let region = self.regions[i].clone();
+            let before = self.before_id(i, "name");
+            let name = self.ids[i].clone();
+            let record = if self.inst(i).deleted() {
+                None
+            } else {
+                // Where the stream writes matters only for reports; a bucket it names by a
+                // reference is followed like any other.
+                let bucket = match self
+                    .inst(i)
+                    .after("extended_s3_configuration")
+                    .and_then(first)
+                {
+                    Some(c) => c
+                        .get("bucket_arn")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    None => None,
+                };
+                Some(DeliveryStream {
+                    delivery_stream_name: name.clone(),
+                    delivery_stream_arn: None,
+                    // A stream Terraform creates is ACTIVE once apply finishes.
+                    delivery_stream_status: Some("ACTIVE".to_string()),
+                    destinations: vec![DeliveryStreamDestination {
+                        destination_id: "destinationId-000000000001".to_string(),
+                        destination_type: self
+                            .inst(i)
+                            .after_str("destination")
+                            .map(|d| if d == "extended_s3" { "ExtendedS3" } else { d }.to_string())
+                            .unwrap_or_default(),
+                        bucket_arn: bucket,
+                    }],
+                })
+            };
+            let streams = &mut self.region_mut(&region).delivery_streams;
+            upsert(streams, record, before.as_deref(), |d| {
+                &d.delivery_stream_name
             });
         }
     }
