@@ -43,6 +43,22 @@ fn with_status(report: &Value, status: &str) -> Vec<String> {
         .collect()
 }
 
+/// The status of a rule's finding on the first resource under `prefix` (an S3 prefix's id
+/// names its bucket and key prefix, which depends on the account).
+fn status_under(report: &Value, rule: &str, prefix: &str) -> String {
+    findings(report)
+        .iter()
+        .find(|f| {
+            f["rule_id"] == rule
+                && f["resource_id"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with(prefix))
+        })
+        .and_then(|f| f["status"].as_str())
+        .unwrap_or_else(|| panic!("no {rule} finding under {prefix}"))
+        .to_string()
+}
+
 fn changes(report: &Value) -> Vec<String> {
     report["plan_changes"]
         .as_array()
@@ -79,16 +95,9 @@ fn a_compliant_root_module_passes_on_cloudwatch_and_s3() {
         status(&report, "CWL002", "/vpc/main/flow-logs").as_deref(),
         Some("pass")
     );
-    let s3 = findings(&report)
-        .iter()
-        .find(|f| f["rule_id"] == "S3L002")
-        .expect("S3L002 judged");
-    assert_eq!(s3["status"], "pass", "{s3}");
-    assert!(
-        s3["resource_id"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("acme-prod-flow-logs/AWSLogs/")),
-        "{s3}"
+    assert_eq!(
+        status_under(&report, "S3L002", "acme-prod-flow-logs/AWSLogs/"),
+        "pass"
     );
     // The S3 destination came through a reference, whose key prefix the plan cannot
     // show: the evidence says it was inferred.
@@ -310,16 +319,14 @@ fn a_central_bucket_outside_the_plan_is_unknown_until_the_estate_is_given() {
     let report = run.json();
     assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
     assert_eq!(report["snapshot"]["accounts"][0], "111122223333");
-    let lifecycle = findings(&report)
-        .iter()
-        .find(|f| {
-            f["rule_id"] == "S3L002"
-                && f["resource_id"]
-                    .as_str()
-                    .is_some_and(|r| r.starts_with("acme-central-flow-logs/AWSLogs/111122223333/"))
-        })
-        .expect("the central bucket's lifecycle is judged");
-    assert_eq!(lifecycle["status"], "pass", "{lifecycle}");
+    assert_eq!(
+        status_under(
+            &report,
+            "S3L002",
+            "acme-central-flow-logs/AWSLogs/111122223333/"
+        ),
+        "pass"
+    );
 }
 
 #[test]
@@ -327,16 +334,9 @@ fn a_lifecycle_rule_that_misses_awslogs_fails() {
     let run = plan("lifecycle-prefix-miss", &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
-    let s3l001 = findings(&report)
-        .iter()
-        .find(|f| f["rule_id"] == "S3L001")
-        .expect("S3L001");
-    assert_eq!(s3l001["status"], "fail", "{s3l001}");
-    assert!(
-        s3l001["resource_id"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("acme-prod-flow-logs/AWSLogs/")),
-        "{s3l001}"
+    assert_eq!(
+        status_under(&report, "S3L001", "acme-prod-flow-logs/AWSLogs/"),
+        "fail"
     );
 }
 
@@ -785,16 +785,10 @@ async fn a_plan_is_judged_against_the_live_estate() {
         "the deleted log is gone: {cov}"
     );
     // The central bucket was read although no flow log delivered to it before the plan.
-    let lifecycle = findings(&report)
-        .iter()
-        .find(|f| {
-            f["rule_id"] == "S3L002"
-                && f["resource_id"]
-                    .as_str()
-                    .is_some_and(|r| r.starts_with("acme-live-central/AWSLogs/123456789012/"))
-        })
-        .expect("the central bucket's lifecycle is judged");
-    assert_eq!(lifecycle["status"], "pass", "{lifecycle}");
+    assert_eq!(
+        status_under(&report, "S3L002", "acme-live-central/AWSLogs/123456789012/"),
+        "pass"
+    );
     assert!(
         changes(&report)
             .iter()

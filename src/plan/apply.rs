@@ -404,6 +404,38 @@ impl<'a> Builder<'a> {
             .map(str::to_string)
     }
 
+    /// The VPC, subnet or gateway a resource sits in, or `None` (recorded as unknown) when
+    /// the plan cannot say which: then anything of its region could be the one.
+    fn container(
+        &mut self,
+        i: usize,
+        attribute: &str,
+        wanted: &[&str],
+        what: &str,
+    ) -> Option<String> {
+        match self.target(i, attribute, wanted) {
+            Target::Id(id) => Some(id),
+            Target::Unset | Target::Unknown(_) => {
+                let reason = format!(
+                    "the {what} of {} is not known before apply",
+                    self.inst(i).address()
+                );
+                let id = self.ids[i].clone();
+                self.unknown(i, &id, attribute, reason, &[], true);
+                None
+            }
+        }
+    }
+
+    /// After a VPC or subnet's record changed: when the one that was (`before`) is gone,
+    /// its contents go with it.
+    fn remove_if_gone(&mut self, region: &str, before: Option<String>, kept: Option<&str>) {
+        if let Some(gone) = before.filter(|b| Some(b.as_str()) != kept) {
+            remove_contents(self.region_mut(region), &gone);
+            self.destroyed.insert(gone);
+        }
+    }
+
     fn vpcs(&mut self) {
         for i in self.of_type(&["aws_vpc", "aws_default_vpc"]) {
             let region = self.regions[i].clone();
@@ -425,17 +457,10 @@ impl<'a> Builder<'a> {
                 state: Some("available".to_string()),
                 tags: tags(inst),
             });
-            let replaced = before
-                .as_ref()
-                .filter(|b| **b != self.ids[i] || record.is_none());
-            let region_snapshot = self.region_mut(&region);
-            upsert(&mut region_snapshot.vpcs, record, before.as_deref(), |v| {
-                &v.vpc_id
-            });
-            if let Some(gone) = replaced {
-                remove_contents(region_snapshot, gone);
-                self.destroyed.insert(gone.clone());
-            }
+            let kept = record.as_ref().map(|v| v.vpc_id.clone());
+            let vpcs = &mut self.region_mut(&region).vpcs;
+            upsert(vpcs, record, before.as_deref(), |v| &v.vpc_id);
+            self.remove_if_gone(&region, before, kept.as_deref());
         }
     }
 
@@ -444,43 +469,26 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
-            let record = if self.inst(i).deleted() {
+            let vpc = if self.inst(i).deleted() {
                 None
             } else {
-                match self.target(i, "vpc_id", &["aws_vpc", "aws_default_vpc"]) {
-                    Target::Id(vpc_id) => Some(Subnet {
-                        subnet_id: id.clone(),
-                        vpc_id,
-                        availability_zone: self
-                            .inst(i)
-                            .after_str("availability_zone")
-                            .map(str::to_string),
-                        cidr_block: self.inst(i).after_str("cidr_block").map(str::to_string),
-                        owner_id: Some(self.account.clone()),
-                        tags: tags(self.inst(i)),
-                    }),
-                    Target::Unset | Target::Unknown(_) => {
-                        let reason = format!(
-                            "the VPC of {} is not known before apply",
-                            self.inst(i).address()
-                        );
-                        self.unknown(i, &id, "vpc_id", reason, &[], true);
-                        None
-                    }
-                }
+                self.container(i, "vpc_id", &["aws_vpc", "aws_default_vpc"], "VPC")
             };
-            let replaced = before.as_ref().filter(|b| **b != id || record.is_none());
-            let region_snapshot = self.region_mut(&region);
-            upsert(
-                &mut region_snapshot.subnets,
-                record,
-                before.as_deref(),
-                |s| &s.subnet_id,
-            );
-            if let Some(gone) = replaced {
-                remove_contents(region_snapshot, gone);
-                self.destroyed.insert(gone.clone());
-            }
+            let record = vpc.map(|vpc_id| Subnet {
+                subnet_id: id.clone(),
+                vpc_id,
+                availability_zone: self
+                    .inst(i)
+                    .after_str("availability_zone")
+                    .map(str::to_string),
+                cidr_block: self.inst(i).after_str("cidr_block").map(str::to_string),
+                owner_id: Some(self.account.clone()),
+                tags: tags(self.inst(i)),
+            });
+            let kept = record.as_ref().map(|s| s.subnet_id.clone());
+            let subnets = &mut self.region_mut(&region).subnets;
+            upsert(subnets, record, before.as_deref(), |s| &s.subnet_id);
+            self.remove_if_gone(&region, before, kept.as_deref());
         }
     }
 
@@ -489,36 +497,24 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
-            let record = if self.inst(i).deleted() {
+            let subnet = if self.inst(i).deleted() {
                 None
             } else {
-                match self.target(i, "subnet_id", &["aws_subnet"]) {
-                    Target::Id(subnet_id) => {
-                        let vpc_id = self
-                            .snapshot_subnet_vpc(&region, &subnet_id)
-                            .unwrap_or_default();
-                        Some(NetworkInterface {
-                            network_interface_id: id.clone(),
-                            subnet_id,
-                            vpc_id,
-                            interface_type: Some("interface".to_string()),
-                            requester_managed: false,
-                            status: Some("available".to_string()),
-                            description: None,
-                            owner_id: Some(self.account.clone()),
-                            attachment: None,
-                        })
-                    }
-                    Target::Unset | Target::Unknown(_) => {
-                        let reason = format!(
-                            "the subnet of {} is not known before apply",
-                            self.inst(i).address()
-                        );
-                        self.unknown(i, &id, "subnet_id", reason, &[], true);
-                        None
-                    }
-                }
+                self.container(i, "subnet_id", &["aws_subnet"], "subnet")
             };
+            let record = subnet.map(|subnet_id| NetworkInterface {
+                network_interface_id: id.clone(),
+                vpc_id: self
+                    .snapshot_subnet_vpc(&region, &subnet_id)
+                    .unwrap_or_default(),
+                subnet_id,
+                interface_type: Some("interface".to_string()),
+                requester_managed: false,
+                status: Some("available".to_string()),
+                description: None,
+                owner_id: Some(self.account.clone()),
+                attachment: None,
+            });
             let enis = &mut self.region_mut(&region).network_interfaces;
             upsert(enis, record, before.as_deref(), |e| &e.network_interface_id);
         }
@@ -555,35 +551,30 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
-            let record = if self.inst(i).deleted() {
+            let gateway = if self.inst(i).deleted() {
                 None
             } else {
-                let gateway = self.target(i, "transit_gateway_id", &["aws_ec2_transit_gateway"]);
-                let vpc = self.target(i, "vpc_id", &["aws_vpc", "aws_default_vpc"]);
-                match gateway {
-                    Target::Id(gateway_id) => Some(TransitGatewayAttachment {
-                        transit_gateway_attachment_id: id.clone(),
-                        transit_gateway_id: gateway_id,
-                        transit_gateway_owner_id: Some(self.account.clone()),
-                        resource_type: Some("vpc".to_string()),
-                        resource_id: match vpc {
-                            Target::Id(v) => Some(v),
-                            _ => None,
-                        },
-                        resource_owner_id: Some(self.account.clone()),
-                        state: Some("available".to_string()),
-                        tags: tags(self.inst(i)),
-                    }),
-                    Target::Unset | Target::Unknown(_) => {
-                        let reason = format!(
-                            "the transit gateway of {} is not known before apply",
-                            self.inst(i).address()
-                        );
-                        self.unknown(i, &id, "transit_gateway_id", reason, &[], true);
-                        None
-                    }
-                }
+                self.container(
+                    i,
+                    "transit_gateway_id",
+                    &["aws_ec2_transit_gateway"],
+                    "transit gateway",
+                )
             };
+            let vpc = match self.target(i, "vpc_id", &["aws_vpc", "aws_default_vpc"]) {
+                Target::Id(v) => Some(v),
+                Target::Unset | Target::Unknown(_) => None,
+            };
+            let record = gateway.map(|transit_gateway_id| TransitGatewayAttachment {
+                transit_gateway_attachment_id: id.clone(),
+                transit_gateway_id,
+                transit_gateway_owner_id: Some(self.account.clone()),
+                resource_type: Some("vpc".to_string()),
+                resource_id: vpc,
+                resource_owner_id: Some(self.account.clone()),
+                state: Some("available".to_string()),
+                tags: tags(self.inst(i)),
+            });
             let attachments = self
                 .region_mut(&region)
                 .transit_gateway_attachments
