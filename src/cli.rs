@@ -601,8 +601,8 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-/// Collects the account the credentials belong to. Returns the snapshot and its JSON.
-/// Collects live; `extra_buckets` are read as well, although no flow log delivers to them.
+/// Collects the accounts and regions the options name. Returns the snapshot and its JSON.
+/// `extra_buckets` are read as well, although no flow log delivers to them.
 fn collect_live(
     live: &LiveArgs,
     extra_buckets: std::collections::BTreeSet<String>,
@@ -796,6 +796,19 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
 
 /// Judges the estate a Terraform plan would leave.
 fn plan(args: PlanArgs) -> Result<ExitCode> {
+    let live = &args.live_args;
+    let live_only = live.profile.is_some()
+        || live.all_regions
+        || !live.accounts.is_empty()
+        || live.accounts_file.is_some()
+        || live.org
+        || live.role_name.is_some()
+        || live.log_archive_account.is_some();
+    if live_only && !args.live {
+        bail!(
+            "--profile, --all-regions and the account options collect the existing estate: add --live"
+        );
+    }
     let (policy, policy_sha256) = policy::load(&args.report.policy)?;
     let document = flowaudit::plan::load(&args.plan)?;
     let existing = match (&args.with_snapshot, args.live) {

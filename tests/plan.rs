@@ -932,3 +932,76 @@ fn transit_gateways_and_firehose_streams_in_a_plan() {
     assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
     assert_eq!(run.code, 0, "{}", non_passing(&report));
 }
+
+#[test]
+fn the_existing_estate_must_be_a_collected_one_and_live_options_need_live() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let planned = dir.path().join("planned.json");
+    let run = plan(
+        "retention-zero",
+        &["--save-snapshot", &planned.to_string_lossy()],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let again = plan(
+        "retention-zero",
+        &["--with-snapshot", &planned.to_string_lossy()],
+    );
+    assert_eq!(again.code, 2);
+    assert!(
+        again
+            .stderr
+            .contains("written by `flowaudit plan --save-snapshot`"),
+        "{}",
+        again.stderr
+    );
+    let profile = plan("retention-zero", &["--profile", "prod"]);
+    assert_eq!(profile.code, 2);
+    assert!(profile.stderr.contains("add --live"), "{}", profile.stderr);
+}
+
+/// A subnet the plan adds to a VPC it does not hold: without the existing estate it is
+/// unknown, and it does not make the region's listings look incomplete.
+#[test]
+fn a_subnet_in_a_vpc_outside_the_plan_is_unknown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = variant(
+        &root().join("fixtures/plans/retention-zero.json"),
+        dir.path(),
+        "subnet.json",
+        |plan| {
+            let changes = plan["resource_changes"].as_array_mut().expect("changes");
+            changes.push(serde_json::json!({
+                "address": "aws_subnet.extra", "mode": "managed", "type": "aws_subnet", "name": "extra",
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": ["create"], "before": null,
+                           "after": {"vpc_id": "vpc-0e815e0e815e0e815", "cidr_block": "10.1.0.0/24"},
+                           "after_unknown": {"id": true}}
+            }));
+        },
+    );
+    let policy = path(POLICY);
+    let run = common::run(&[
+        "plan",
+        &file.to_string_lossy(),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ]);
+    let report = run.json();
+    assert_eq!(with_status(&report, "error"), Vec::<String>::new());
+    let subnet = finding(&report, "COL004", "subnet-(aws_subnet.extra)");
+    assert!(
+        subnet["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("vpc-0e815e0e815e0e815 is not in the plan")),
+        "{subnet}"
+    );
+    // The VPCs the plan does hold are still judged.
+    assert_eq!(
+        status(&report, "COV003", "vpc-0de7a017de7a017de").as_deref(),
+        Some("pass")
+    );
+}

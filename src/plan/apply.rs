@@ -44,6 +44,11 @@ pub enum PlacementError {
          not a constant in the plan, and the existing estate has regions {0}; pass --region"
     )]
     Region(String),
+    #[error(
+        "the existing estate was written by `flowaudit plan --save-snapshot`, so it is itself \
+         a planned estate; give the snapshot `flowaudit collect` wrote"
+    )]
+    PlannedEstate,
 }
 
 /// The planned estate and what the plan itself changes.
@@ -83,6 +88,9 @@ pub fn apply(
     base: Option<&Snapshot>,
     options: &PlanOptions,
 ) -> Result<PlannedEstate, PlacementError> {
+    if base.is_some_and(|b| b.plan.is_some()) {
+        return Err(PlacementError::PlannedEstate);
+    }
     let account = match (&options.account_id, base) {
         (Some(a), _) => a.clone(),
         (None, Some(b)) if b.scope.accounts.len() == 1 => b.scope.accounts[0].clone(),
@@ -274,7 +282,9 @@ impl<'a> Builder<'a> {
         if let Some(v) = inst.after_str(attribute) {
             return Target::Id(v.to_string());
         }
-        if !inst.unknown(attribute) {
+        // Unknown but not configured: the provider computes it from another attribute
+        // (log_destination from log_group_name, say), which is read on its own.
+        if !inst.unknown(attribute) || !self.configured(i, attribute) {
             return Target::Unset;
         }
         match self.index.resolve(i, attribute, wanted) {
@@ -413,18 +423,35 @@ impl<'a> Builder<'a> {
         wanted: &[&str],
         what: &str,
     ) -> Option<String> {
+        let id = self.ids[i].clone();
         match self.target(i, attribute, wanted) {
-            Target::Id(id) => Some(id),
+            Target::Id(container) if self.resource_known(&self.regions[i], &container) => {
+                Some(container)
+            }
+            Target::Id(container) => {
+                let reason = self.outside(&container, "it cannot be judged");
+                self.unknown(i, &id, attribute, reason, &[], false);
+                None
+            }
             Target::Unset | Target::Unknown(_) => {
                 let reason = format!(
                     "the {what} of {} is not known before apply",
                     self.inst(i).address()
                 );
-                let id = self.ids[i].clone();
                 self.unknown(i, &id, attribute, reason, &[], true);
                 None
             }
         }
+    }
+
+    /// Why something the plan refers to is unknown: "vpc-0abc is not in the plan, so ...".
+    fn outside(&self, what: &str, consequence: &str) -> String {
+        let place = if self.has_base {
+            "the plan or the existing estate"
+        } else {
+            "the plan"
+        };
+        format!("{what} is not in {place}, so {consequence}; pass --with-snapshot or --live")
     }
 
     /// After a VPC or subnet's record changed: when the one that was (`before`) is gone,
@@ -1010,7 +1037,8 @@ impl<'a> Builder<'a> {
                 upsert(flow_logs, None, before.as_deref(), |f| &f.flow_log_id);
                 if !self.resource_known(&region, &on) && !self.destroyed.contains(&on) {
                     let reason = format!(
-                        "this plan deletes flow log {flow_log_id} on {on}, which is not in the plan or the existing estate, so what still covers it is unknown; pass --with-snapshot or --live"
+                        "this plan deletes flow log {flow_log_id} on {}",
+                        self.outside(&on, "what still covers it is unknown")
                     );
                     self.unknown(i, &on, "coverage", reason, &[], false);
                 }
@@ -1066,14 +1094,7 @@ impl<'a> Builder<'a> {
             return None;
         };
         if !self.resource_known(region, &resource_id) {
-            let reason = format!(
-                "{resource_id} is not in the plan{}, so nothing about this flow log can be judged; pass --with-snapshot or --live",
-                if self.has_base {
-                    " or the existing estate"
-                } else {
-                    ""
-                }
-            );
+            let reason = self.outside(&resource_id, "nothing about this flow log can be judged");
             self.unknown(i, id, "resource", reason, &[], false);
             return None;
         }
@@ -1263,14 +1284,9 @@ impl<'a> Builder<'a> {
         if known || place_scanned {
             return;
         }
-        let reason = format!(
-            "{} {name} is not in the plan{}; pass --with-snapshot or --live to judge it",
-            destination.resource_type(),
-            if self.has_base {
-                " or the existing estate"
-            } else {
-                ""
-            }
+        let reason = self.outside(
+            &format!("{} {name}", destination.resource_type()),
+            "it cannot be judged",
         );
         self.unknown(
             i,
