@@ -1,5 +1,6 @@
-//! Random mutations of real snapshot and policy files: the loaders never panic, every
-//! error names the file with a line and column, and whatever loads can be evaluated.
+//! Random mutations of real snapshot, policy and Terraform plan files: the loaders never
+//! panic, every error names the file with a line and column, and whatever loads can be
+//! evaluated (a plan laid over nothing and over the existing estate first).
 
 use std::path::{Path, PathBuf};
 
@@ -140,6 +141,41 @@ proptest! {
         if let Err(e) = flowaudit::policy::load(&file) {
             let message = e.to_string();
             prop_assert!(names_a_location(&message, &file), "no location: {message}");
+        }
+    }
+
+    #[test]
+    fn mutated_plans_load_or_fail_with_a_location(
+        edits in prop::collection::vec(edit(), 1..4),
+        which in 0usize..4,
+    ) {
+        let name = [
+            "terraform-aws-modules-vpc-flow-log-on",
+            "nested-modules",
+            "count-and-for-each",
+            "deletes-flow-log",
+        ][which];
+        let original = std::fs::read(root().join(format!("fixtures/plans/{name}.json"))).expect("plan");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = write_temp(dir.path(), "plan.json", &apply(&original, &edits));
+        match flowaudit::plan::load(&file) {
+            Ok(plan) => {
+                let (existing, _) = flowaudit::snapshot::load(&root().join("fixtures/plans/existing-estate.json"))
+                    .expect("existing estate");
+                let (policy, _) = flowaudit::policy::load(&root().join("policies/production.yaml"))
+                    .expect("shipped policy");
+                let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+                for base in [None, Some(&existing)] {
+                    let options = flowaudit::plan::PlanOptions::default();
+                    if let Ok(planned) = flowaudit::plan::apply(&plan, base, &options) {
+                        let _ = flowaudit::evaluate::evaluate(&planned.snapshot, &policy, today);
+                    }
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(names_a_location(&message, &file), "no location: {message}");
+            }
         }
     }
 }

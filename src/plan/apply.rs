@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::document::PlanDocument;
 use super::references::{Instance, PlanIndex, Resolution};
+use crate::aws::FlowLogResource;
 use crate::destination::Destination;
 use crate::findings::PlanChange;
 use crate::snapshot::{
@@ -1323,20 +1324,26 @@ impl<'a> Builder<'a> {
 
     /// Whether a VPC, subnet, ENI, gateway or attachment is in the planned estate.
     fn resource_known(&self, region: &str, id: &str) -> bool {
-        self.region_holds(&self.account, region, |r| {
-            r.vpcs.iter().any(|v| v.vpc_id == id)
-                || r.subnets.iter().any(|s| s.subnet_id == id)
-                || r.network_interfaces
-                    .iter()
-                    .any(|e| e.network_interface_id == id)
-                || r.transit_gateways
-                    .iter()
-                    .flatten()
-                    .any(|g| g.transit_gateway_id == id)
-                || r.transit_gateway_attachments
-                    .iter()
-                    .flatten()
-                    .any(|a| a.transit_gateway_attachment_id == id)
+        // Only the listing of the id's kind is searched: an existing estate may hold a
+        // million interfaces.
+        self.region_holds(&self.account, region, |r| match FlowLogResource::of(id) {
+            FlowLogResource::Vpc => r.vpcs.iter().any(|v| v.vpc_id == id),
+            FlowLogResource::Subnet => r.subnets.iter().any(|s| s.subnet_id == id),
+            FlowLogResource::NetworkInterface => r
+                .network_interfaces
+                .iter()
+                .any(|e| e.network_interface_id == id),
+            FlowLogResource::TransitGateway => r
+                .transit_gateways
+                .iter()
+                .flatten()
+                .any(|g| g.transit_gateway_id == id),
+            FlowLogResource::TransitGatewayAttachment => r
+                .transit_gateway_attachments
+                .iter()
+                .flatten()
+                .any(|a| a.transit_gateway_attachment_id == id),
+            FlowLogResource::Other => false,
         })
     }
 }
