@@ -348,6 +348,22 @@ def count_and_for_each():
     p.write("count-and-for-each.json")
 
 
+def module_for_each():
+    """module "env" { for_each = toset(["dev", "prod"]) }: each instance holds one VPC, a
+    log group and a flow log whose vpc_id goes through a local. Inference stays inside its
+    own module instance: each instance has exactly one VPC, though the plan has two."""
+    p = Plan()
+    p.module(["env"], source="./modules/env", expressions={"retention": {"constant_value": 14}})
+    for env, retention in [("dev", 14), ("prod", 3)]:
+        instance = f'module.env["{env}"]'
+        vpc(p, "this", env="staging", module=("env",), module_instance=instance)
+        log_group(p, "this", f"/vpc/{env}/flow-logs", retention, module=("env",), module_instance=instance)
+        flow_log(p, "this", {}, {"vpc_id": ["local.vpc_id"],
+                                 "log_destination": ["aws_cloudwatch_log_group.this.arn", "aws_cloudwatch_log_group.this"]},
+                 module=("env",), module_instance=instance)
+    p.write("module-for-each.json")
+
+
 def unknown_ids():
     p = Plan()
     vpc(p, "a", env="prod")
@@ -486,6 +502,7 @@ if __name__ == "__main__":
     nested_modules()
     count_and_for_each()
     unknown_ids()
+    module_for_each()
     central_bucket()
     lifecycle_prefix_miss()
     retention_zero()

@@ -1005,3 +1005,35 @@ fn a_subnet_in_a_vpc_outside_the_plan_is_unknown() {
         Some("pass")
     );
 }
+
+/// `module "env" { for_each = ... }`: references and inferences stay inside their own
+/// module instance, though the plan holds a VPC and a log group in each.
+#[test]
+fn module_instances_keep_their_references_apart() {
+    let run = plan("module-for-each", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(with_status(&report, "fail"), ["CWL002 /vpc/prod/flow-logs"]);
+    for env in ["dev", "prod"] {
+        let vpc = format!(r#"vpc-(module.env["{env}"].aws_vpc.this)"#);
+        let cov = finding(&report, "COV003", &vpc);
+        assert_eq!(cov["status"], "pass", "{cov}");
+        let last = cov["evidence"]["inferred"][0]["chain"][2]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(
+            last,
+            format!(
+                r#"module.env["{env}"].aws_vpc.this (the only aws_vpc in module.env["{env}"])"#
+            )
+        );
+        // Each instance's log delivers to its own instance's group.
+        let group = finding(&report, "DST002", &format!("/vpc/{env}/flow-logs"));
+        let users = group["evidence"]["dependents"]["flow_logs"].to_string();
+        assert_eq!(
+            users,
+            format!(r#"["fl-(module.env[\"{env}\"].aws_flow_log.this)"]"#),
+            "{group}"
+        );
+    }
+}
