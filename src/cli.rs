@@ -368,7 +368,7 @@ pub fn run() -> Result<ExitCode> {
             Ok(ExitCode::from(exit::OK))
         }
         Command::Collect { live, output } => {
-            let (_, json) = collect_live(&live, Default::default())?;
+            let (_, json) = collect_live(&live, Vec::new())?;
             write_output(output.as_deref(), &json)?;
             Ok(ExitCode::from(exit::OK))
         }
@@ -602,10 +602,10 @@ fn init_logging(verbose: u8) {
 }
 
 /// Collects the accounts and regions the options name. Returns the snapshot and its JSON.
-/// `extra_buckets` are read as well, although no flow log delivers to them.
+/// `extra_destinations` are inspected as well, although no flow log delivers to them.
 fn collect_live(
     live: &LiveArgs,
-    extra_buckets: std::collections::BTreeSet<String>,
+    extra_destinations: Vec<flowaudit::destination::Destination>,
 ) -> Result<(Snapshot, String)> {
     let options = sdk_options(live);
     let collected = runtime()?.block_on(async {
@@ -644,7 +644,7 @@ fn collect_live(
             scanned,
             archive,
             read_telemetry_rules: live.telemetry_rules,
-            extra_buckets,
+            extra_destinations,
         };
         let progress = std::sync::Arc::new(Bar::new());
         let mut collected =
@@ -753,7 +753,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let (snapshot, snapshot_sha256) = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
         None => {
-            let (snapshot, json) = collect_live(&args.live, Default::default())?;
+            let (snapshot, json) = collect_live(&args.live, Vec::new())?;
             if let Some(path) = &args.save_snapshot {
                 write_output(Some(path), &json)?;
             }
@@ -813,7 +813,7 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
     let document = flowaudit::plan::load(&args.plan)?;
     let existing = match (&args.with_snapshot, args.live) {
         (Some(path), _) => Some(snapshot::load(path)?.0),
-        (None, true) => Some(collect_live(&args.live_args, document.named_buckets())?.0),
+        (None, true) => Some(collect_live(&args.live_args, document.named_destinations())?.0),
         (None, false) => None,
     };
     let options = flowaudit::plan::PlanOptions {

@@ -76,81 +76,94 @@ pub fn resolve(
         .as_deref()
         .unwrap_or("cloud-watch-logs");
     let arn = flow_log.log_destination.as_deref().unwrap_or("");
+    let whole = |destination| ResolvedDestination {
+        destination,
+        key_prefix: String::new(),
+    };
     match DestinationType::from_api(kind) {
         Some(DestinationType::CloudWatchLogs) => {
-            if let Some(rest) = arn.strip_prefix("arn:") {
-                // arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]
-                let parts: Vec<&str> = rest.splitn(6, ':').collect();
-                if parts.len() == 6 && parts[1] == "logs" && parts[4] == "log-group" {
-                    let name = parts[5].strip_suffix(":*").unwrap_or(parts[5]);
-                    return Ok(ResolvedDestination {
-                        destination: Destination::LogGroup {
-                            account_id: parts[3].to_string(),
-                            region: parts[2].to_string(),
-                            name: name.to_string(),
-                        },
-                        key_prefix: String::new(),
-                    });
-                }
-                return Err(format!(
-                    "LogDestination `{arn}` is not a CloudWatch Logs log group ARN"
-                ));
+            if arn.starts_with("arn:") {
+                return log_group_arn(arn).map(whole).ok_or_else(|| {
+                    format!("LogDestination `{arn}` is not a CloudWatch Logs log group ARN")
+                });
             }
             match flow_log.log_group_name.as_deref() {
-                Some(name) if !name.is_empty() => Ok(ResolvedDestination {
-                    destination: Destination::LogGroup {
-                        account_id: account_id.to_string(),
-                        region: region.to_string(),
-                        name: name.to_string(),
-                    },
-                    key_prefix: String::new(),
-                }),
+                Some(name) if !name.is_empty() => Ok(whole(Destination::LogGroup {
+                    account_id: account_id.to_string(),
+                    region: region.to_string(),
+                    name: name.to_string(),
+                })),
                 _ => Err("the flow log names no log group".to_string()),
             }
         }
-        Some(DestinationType::S3) => {
-            let path = arn
-                .strip_prefix("arn:aws:s3:::")
-                .or_else(|| arn.strip_prefix("arn:aws-us-gov:s3:::"))
-                .or_else(|| arn.strip_prefix("arn:aws-cn:s3:::"))
-                .ok_or_else(|| format!("LogDestination `{arn}` is not an S3 bucket ARN"))?;
-            let (bucket, prefix) = path.split_once('/').unwrap_or((path, ""));
-            if bucket.is_empty() {
-                return Err(format!("LogDestination `{arn}` names no bucket"));
-            }
-            let prefix = prefix.trim_matches('/');
-            Ok(ResolvedDestination {
-                destination: Destination::Bucket {
-                    name: bucket.to_string(),
-                },
-                key_prefix: if prefix.is_empty() {
-                    String::new()
-                } else {
-                    format!("{prefix}/")
-                },
-            })
-        }
-        Some(DestinationType::KinesisDataFirehose) => {
-            // arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME
-            let parts: Vec<&str> = arn.splitn(6, ':').collect();
-            match (
-                parts.as_slice(),
-                parts.get(5).and_then(|r| r.strip_prefix("deliverystream/")),
-            ) {
-                ([_, _, "firehose", region, account, _], Some(name)) => Ok(ResolvedDestination {
-                    destination: Destination::DeliveryStream {
-                        account_id: account.to_string(),
-                        region: region.to_string(),
-                        name: name.to_string(),
-                    },
-                    key_prefix: String::new(),
-                }),
-                _ => Err(format!(
-                    "LogDestination `{arn}` is not a Firehose delivery stream ARN"
-                )),
-            }
-        }
+        Some(DestinationType::S3) => bucket_arn(arn),
+        Some(DestinationType::KinesisDataFirehose) => stream_arn(arn)
+            .map(whole)
+            .ok_or_else(|| format!("LogDestination `{arn}` is not a Firehose delivery stream ARN")),
         None => Err(format!("unknown LogDestinationType `{kind}`")),
+    }
+}
+
+impl Destination {
+    /// The destination an ARN names, of whichever type.
+    pub fn from_arn(arn: &str) -> Option<Destination> {
+        log_group_arn(arn)
+            .or_else(|| bucket_arn(arn).ok().map(|r| r.destination))
+            .or_else(|| stream_arn(arn))
+    }
+}
+
+/// arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]
+fn log_group_arn(arn: &str) -> Option<Destination> {
+    let parts: Vec<&str> = arn.strip_prefix("arn:")?.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[1] == "logs" && parts[4] == "log-group" {
+        let name = parts[5].strip_suffix(":*").unwrap_or(parts[5]);
+        return Some(Destination::LogGroup {
+            account_id: parts[3].to_string(),
+            region: parts[2].to_string(),
+            name: name.to_string(),
+        });
+    }
+    None
+}
+
+/// arn:aws:s3:::BUCKET[/PREFIX], with the prefix normalised to end in `/`.
+fn bucket_arn(arn: &str) -> Result<ResolvedDestination, String> {
+    let path = arn
+        .strip_prefix("arn:aws:s3:::")
+        .or_else(|| arn.strip_prefix("arn:aws-us-gov:s3:::"))
+        .or_else(|| arn.strip_prefix("arn:aws-cn:s3:::"))
+        .ok_or_else(|| format!("LogDestination `{arn}` is not an S3 bucket ARN"))?;
+    let (bucket, prefix) = path.split_once('/').unwrap_or((path, ""));
+    if bucket.is_empty() {
+        return Err(format!("LogDestination `{arn}` names no bucket"));
+    }
+    let prefix = prefix.trim_matches('/');
+    Ok(ResolvedDestination {
+        destination: Destination::Bucket {
+            name: bucket.to_string(),
+        },
+        key_prefix: if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}/")
+        },
+    })
+}
+
+/// arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME
+fn stream_arn(arn: &str) -> Option<Destination> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match (
+        parts.as_slice(),
+        parts.get(5).and_then(|r| r.strip_prefix("deliverystream/")),
+    ) {
+        ([_, _, "firehose", region, account, _], Some(name)) => Some(Destination::DeliveryStream {
+            account_id: account.to_string(),
+            region: region.to_string(),
+            name: name.to_string(),
+        }),
+        _ => None,
     }
 }
 

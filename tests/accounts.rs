@@ -562,3 +562,93 @@ async fn a_log_group_in_the_archive_account_is_looked_up_there() {
     );
     assert_eq!(status(&report, "CWL002", "/central/flow"), None);
 }
+
+/// `flowaudit plan --live` with the log-archive account: a plan's new flow log delivers to
+/// a central log group of the archive account, which no flow log used before; it is looked
+/// up there and judged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_to_a_central_log_group_is_judged_with_the_archive_account() {
+    let moto = Moto::start();
+    let archive = member(&moto, ARCHIVE).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&archive);
+    logs.create_log_group()
+        .log_group_name("/central/plan")
+        .send()
+        .await
+        .expect("group");
+    logs.put_retention_policy()
+        .log_group_name("/central/plan")
+        .retention_in_days(3)
+        .send()
+        .await
+        .expect("retention");
+    let vpc = uncovered_vpc(&member(&moto, MEMBER_A).await).await;
+    let destination = format!("arn:aws:logs:{REGION}:{ARCHIVE}:log-group:/central/plan");
+    let plan_json = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_flow_log.central", "mode": "managed", "type": "aws_flow_log", "name": "central",
+            "change": {
+                "actions": ["create"], "before": null,
+                "after": {"vpc_id": vpc, "traffic_type": "ALL", "log_destination_type": "cloud-watch-logs",
+                          "log_destination": destination, "max_aggregation_interval": 600,
+                          "deliver_cross_account_role": format!("arn:aws:iam::{ARCHIVE}:role/flow-logs-cross")},
+                "after_unknown": {"id": true}
+            }
+        }]
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("plan.json");
+    std::fs::write(&file, plan_json.to_string()).expect("plan written");
+    let gate = |extra: &[&str]| -> Run {
+        flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+            .current_dir(root())
+            .args([
+                "plan",
+                &file.to_string_lossy(),
+                "--policy",
+                "fixtures/policies/live.yaml",
+            ])
+            .args([
+                "--format", "json", "--date", DATE, "--live", "--region", REGION,
+            ])
+            .args(["--accounts", MEMBER_A, "--role-name", ROLE])
+            .args(extra)
+            .output()
+            .expect("flowaudit runs")
+            .into()
+    };
+    let run = gate(&["--log-archive-account", ARCHIVE]);
+    let report = run.json();
+    // Found in the archive account and judged there: 3 days is below the minimum.
+    let short = finding(&report, "CWL002", "/central/plan");
+    assert_eq!(
+        (short["status"].as_str(), short["account_id"].as_str()),
+        (Some("fail"), Some(ARCHIVE)),
+        "{short}"
+    );
+    assert_eq!(
+        status(&report, "COV003", &vpc).as_deref(),
+        Some("pass"),
+        "{}",
+        non_passing(&report)
+    );
+
+    // Without the archive account, the group is not in the plan or the estate: unknown.
+    let run = gate(&[]);
+    let report = run.json();
+    assert_eq!(status(&report, "CWL002", "/central/plan"), None);
+    assert_eq!(
+        status(&report, "COL004", "/central/plan").as_deref(),
+        Some("unknown"),
+        "{}",
+        non_passing(&report)
+    );
+    // (moto's default VPC in the member account is uncovered: violations, so exit 1.)
+    assert_eq!(run.code, 1, "{}", non_passing(&report));
+    for f in report["findings"].as_array().expect("findings") {
+        if f["resource_id"] == "/central/plan" {
+            assert_eq!(f["status"], "unknown", "{f}");
+        }
+    }
+}

@@ -778,7 +778,7 @@ async fn telemetry_rules_for_vpcs_are_read_when_asked() {
         }],
         archive: None,
         read_telemetry_rules: true,
-        extra_buckets: Default::default(),
+        extra_destinations: Vec::new(),
     };
     let collected = collect::collect_accounts(
         accounts,

@@ -397,7 +397,7 @@ pub async fn collect(
         scanned: vec![target],
         archive: None,
         read_telemetry_rules: false,
-        extra_buckets: BTreeSet::new(),
+        extra_destinations: Vec::new(),
     };
     collect_accounts(accounts, regions, concurrency, collected_at, progress).await
 }
@@ -427,9 +427,10 @@ pub struct Accounts {
     pub archive: Option<AccountTarget>,
     /// Also read each scanned account's CloudWatch telemetry rules in every region.
     pub read_telemetry_rules: bool,
-    /// Buckets to inspect although no flow log delivers to them yet: those a Terraform
-    /// plan's new flow logs name (`flowaudit plan --live`).
-    pub extra_buckets: BTreeSet<String>,
+    /// Destinations to inspect although no flow log delivers to them yet: those a
+    /// Terraform plan's new flow logs name (`flowaudit plan --live`). Buckets are read, and
+    /// log groups outside the collected places looked up, as for any flow log's.
+    pub extra_destinations: Vec<Destination>,
 }
 
 /// Collects several accounts in the given regions. Every (account, region) is collected
@@ -471,7 +472,7 @@ pub async fn collect_accounts(
     }
     progress.start(entered.len() * regions.len());
     let telemetry_rules = accounts.read_telemetry_rules;
-    let accounts_extra_buckets = accounts.extra_buckets;
+    let extra_destinations = accounts.extra_destinations;
     let mut tasks = JoinSet::new();
     for (account, clients) in &entered {
         for region in regions {
@@ -509,7 +510,7 @@ pub async fn collect_accounts(
 
     // Log groups that flow logs deliver to in another account (or a region not scanned) are
     // looked up where they are, through that account's role, when it was entered.
-    let lookups = foreign_log_groups(&outcomes);
+    let lookups = foreign_log_groups(&outcomes, &extra_destinations);
     let mut tasks = JoinSet::new();
     for ((account, region), names) in lookups {
         let Some(clients) = entered
@@ -556,11 +557,13 @@ pub async fn collect_accounts(
         }
     }
     // Read through every scanned account, the owner first as for any bucket.
-    for name in &accounts_extra_buckets {
-        bucket_users
-            .entry(name.clone())
-            .or_default()
-            .extend(outcomes.keys().cloned());
+    for destination in &extra_destinations {
+        if let Destination::Bucket { name } = destination {
+            bucket_users
+                .entry(name.clone())
+                .or_default()
+                .extend(outcomes.keys().cloned());
+        }
     }
     progress.buckets(bucket_users.len());
     let home = regions
@@ -675,10 +678,12 @@ pub async fn collect_accounts(
     }
 }
 
-/// The log groups, by (account, region), that collected flow logs deliver to where no
-/// region was collected: cross-account delivery, or a group in a region not scanned.
+/// The log groups, by (account, region), that collected flow logs (or `extra` destinations)
+/// deliver to where no region was collected: cross-account delivery, or a group in a region
+/// not scanned.
 fn foreign_log_groups(
     outcomes: &BTreeMap<String, Vec<RegionOutcome>>,
+    extra: &[Destination],
 ) -> BTreeMap<(String, String), Vec<String>> {
     let collected: BTreeSet<(&str, &str)> = outcomes
         .iter()
@@ -688,21 +693,25 @@ fn foreign_log_groups(
                 .map(move |o| (account.as_str(), o.data.region.as_str()))
         })
         .collect();
+    let resolved = outcomes.iter().flat_map(|(account, regions)| {
+        regions.iter().flat_map(move |o| {
+            o.data
+                .flow_logs
+                .iter()
+                .filter_map(move |fl| destination::resolve(fl, account, &o.data.region).ok())
+                .map(|r| r.destination)
+        })
+    });
     let mut wanted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for (account, regions) in outcomes {
-        for o in regions {
-            for fl in &o.data.flow_logs {
-                if let Ok(r) = destination::resolve(fl, account, &o.data.region)
-                    && let Destination::LogGroup {
-                        account_id,
-                        region,
-                        name,
-                    } = r.destination
-                    && !collected.contains(&(account_id.as_str(), region.as_str()))
-                {
-                    wanted.entry((account_id, region)).or_default().insert(name);
-                }
-            }
+    for destination in resolved.chain(extra.iter().cloned()) {
+        if let Destination::LogGroup {
+            account_id,
+            region,
+            name,
+        } = destination
+            && !collected.contains(&(account_id.as_str(), region.as_str()))
+        {
+            wanted.entry((account_id, region)).or_default().insert(name);
         }
     }
     wanted

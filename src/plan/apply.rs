@@ -1109,11 +1109,10 @@ impl<'a> Builder<'a> {
         let interval = self.value(i, id, "max_aggregation_interval", &["FLS004"], false);
         // The partition layout decides where objects land, and so which lifecycle rules
         // reach them: it belongs to the bucket's lifecycle findings.
-        let layout_owner = log_destination
-            .as_deref()
-            .and_then(|arn| arn.strip_prefix("arn:aws:s3:::"))
-            .map(|path| path.split('/').next().unwrap_or(path).to_string())
-            .unwrap_or_else(|| id.to_string());
+        let layout_owner = match log_destination.as_deref().and_then(Destination::from_arn) {
+            Some(Destination::Bucket { name }) => name,
+            _ => id.to_string(),
+        };
         let options = self.value(i, &layout_owner, "destination_options", &["S3L"], false);
         let inst = self.inst(i);
         Some(FlowLog {

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
+use crate::destination::Destination;
+
 /// The major version of `format_version` this build reads.
 pub const FORMAT_MAJOR: u64 = 1;
 
@@ -84,19 +86,21 @@ pub struct Change {
 }
 
 impl PlanDocument {
-    /// The buckets the plan's flow logs name by a literal ARN: those that exist already,
-    /// for `--live` to read although no flow log delivers to them yet.
-    pub fn named_buckets(&self) -> std::collections::BTreeSet<String> {
-        self.resource_changes
+    /// The destinations the plan's flow logs name by a literal ARN: buckets and log groups
+    /// that exist already, for `--live` to inspect although no flow log delivers to them
+    /// yet. Log groups the plan names by reference are in the plan; the others, in a
+    /// scanned region, are listed anyway.
+    pub fn named_destinations(&self) -> Vec<Destination> {
+        let mut found: Vec<Destination> = self
+            .resource_changes
             .iter()
             .filter(|rc| rc.resource_type == "aws_flow_log")
             .filter_map(|rc| rc.change.after.as_ref()?.get("log_destination")?.as_str())
-            .filter_map(|arn| {
-                let path = arn.strip_prefix("arn:aws:s3:::")?;
-                let bucket = path.split('/').next().unwrap_or(path);
-                (!bucket.is_empty()).then(|| bucket.to_string())
-            })
-            .collect()
+            .filter_map(Destination::from_arn)
+            .collect();
+        found.sort_by_key(|d| d.arn());
+        found.dedup();
+        found
     }
 }
 
