@@ -59,6 +59,15 @@ fn status_under(report: &Value, rule: &str, prefix: &str) -> String {
         .to_string()
 }
 
+/// Asserts that a finding's message says each of `needles`.
+fn assert_message(report: &Value, rule: &str, resource: &str, needles: &[&str]) {
+    let f = finding(report, rule, resource);
+    let message = f["message"].as_str().unwrap_or_default();
+    for needle in needles {
+        assert!(message.contains(needle), "{needle:?} not in {f}");
+    }
+}
+
 fn changes(report: &Value) -> Vec<String> {
     report["plan_changes"]
         .as_array()
@@ -177,12 +186,11 @@ fn terraform_aws_modules_vpc_with_flow_log_off_fails_coverage() {
         with_status(&report, "fail"),
         ["COV003 vpc-(module.vpc.aws_vpc.this[0])"]
     );
-    let cov = finding(&report, "COV003", "vpc-(module.vpc.aws_vpc.this[0])");
-    assert!(
-        cov["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("2 of 2 subnets")),
-        "{cov}"
+    assert_message(
+        &report,
+        "COV003",
+        "vpc-(module.vpc.aws_vpc.this[0])",
+        &["2 of 2 subnets"],
     );
 }
 
@@ -260,19 +268,17 @@ fn unknown_ids_are_unknown_never_pass() {
     let report = run.json();
     assert_eq!(with_status(&report, "pass"), Vec::<String>::new());
     assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
-    let shared = finding(&report, "COL004", "fl-(aws_flow_log.shared)");
-    assert!(
-        shared["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("`vpc_id`") && m.contains("data.aws_vpc.shared")),
-        "{shared}"
+    assert_message(
+        &report,
+        "COL004",
+        "fl-(aws_flow_log.shared)",
+        &["`vpc_id`", "data.aws_vpc.shared"],
     );
-    let chosen = finding(&report, "COL004", "fl-(aws_flow_log.chosen)");
-    assert!(
-        chosen["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("local.vpc_id") && m.contains("2 candidates")),
-        "{chosen}"
+    assert_message(
+        &report,
+        "COL004",
+        "fl-(aws_flow_log.chosen)",
+        &["local.vpc_id", "2 candidates"],
     );
     // Either log could cover either VPC: their coverage is unknown, not failed.
     for vpc in ["vpc-(aws_vpc.a)", "vpc-(aws_vpc.b)"] {
@@ -291,12 +297,11 @@ fn a_central_bucket_outside_the_plan_is_unknown_until_the_estate_is_given() {
     assert_eq!(run.code, 3, "{}", run.stdout);
     let report = run.json();
     assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
-    let bucket = finding(&report, "COL004", "acme-central-flow-logs");
-    assert!(
-        bucket["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("not in the plan") && m.contains("--with-snapshot")),
-        "{bucket}"
+    assert_message(
+        &report,
+        "COL004",
+        "acme-central-flow-logs",
+        &["not in the plan", "--with-snapshot"],
     );
     assert_eq!(
         status(&report, "COL002", "acme-central-flow-logs").as_deref(),
@@ -992,12 +997,11 @@ fn a_subnet_in_a_vpc_outside_the_plan_is_unknown() {
     ]);
     let report = run.json();
     assert_eq!(with_status(&report, "error"), Vec::<String>::new());
-    let subnet = finding(&report, "COL004", "subnet-(aws_subnet.extra)");
-    assert!(
-        subnet["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("vpc-0e815e0e815e0e815 is not in the plan")),
-        "{subnet}"
+    assert_message(
+        &report,
+        "COL004",
+        "subnet-(aws_subnet.extra)",
+        &["vpc-0e815e0e815e0e815 is not in the plan"],
     );
     // The VPCs the plan does hold are still judged.
     assert_eq!(

@@ -49,23 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "us-west-2",
         "ap-southeast-2",
     ];
-    let mut snapshot = Snapshot {
-        schema_version: SCHEMA_VERSION,
-        tool: ToolInfo {
-            name: "flowaudit".into(),
-            version: flowaudit::VERSION.into(),
-        },
-        collected_at: "2026-11-20T03:00:00Z".into(),
-        scope: CollectionScope {
-            accounts: vec![],
-            regions: vec![],
-        },
-        accounts: vec![],
-        buckets: vec![],
-        collection_errors: vec![],
-        organization_telemetry_rules: None,
-        plan: None,
-    };
+    let mut snapshot = Snapshot::empty("2026-11-20T03:00:00Z");
     for b in 0..10 {
         snapshot.buckets.push(Bucket {
             name: format!("bench-flow-logs-{b}"),

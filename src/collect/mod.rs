@@ -27,7 +27,7 @@ pub use clients::{ClientSource, RegionClients, RetryMode, SdkClients, SdkOptions
 use crate::destination::{self, Destination};
 use crate::snapshot::{
     AccountSnapshot, CollectionError, CollectionScope, ENDPOINT_UNREACHABLE, RegionSnapshot,
-    SCHEMA_VERSION, Snapshot, ToolInfo, consistency,
+    Snapshot, consistency,
 };
 
 /// Failures that stop a collection before it starts.
@@ -658,12 +658,6 @@ pub async fn collect_accounts(
     errors.sort();
     Collected {
         snapshot: Snapshot {
-            schema_version: SCHEMA_VERSION,
-            tool: ToolInfo {
-                name: "flowaudit".to_string(),
-                version: crate::VERSION.to_string(),
-            },
-            collected_at,
             scope: CollectionScope {
                 accounts: scope_accounts,
                 regions: regions.to_vec(),
@@ -671,8 +665,7 @@ pub async fn collect_accounts(
             accounts,
             buckets,
             collection_errors: errors,
-            organization_telemetry_rules: None,
-            plan: None,
+            ..Snapshot::empty(collected_at)
         },
         requests,
     }

@@ -16,12 +16,11 @@ use crate::aws::FlowLogResource;
 use crate::destination::Destination;
 use crate::findings::PlanChange;
 use crate::snapshot::{
-    AccountSnapshot, Bucket, BucketEncryption, BucketLifecycle, BucketVersioning, CollectionScope,
-    DeliveryStream, DeliveryStreamDestination, DestinationOptions, EncryptionRule, FlowLog,
-    LifecycleExpiration, LifecycleFilter, LifecycleFilterAnd, LifecycleRule, LogGroup,
-    NetworkInterface, NoncurrentVersionExpiration, PlanFacts, PlanInference, PlanUnknown,
-    PublicAccessBlock, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, Tag, ToolInfo,
-    TransitGateway, TransitGatewayAttachment, Vpc,
+    AccountSnapshot, Bucket, BucketEncryption, BucketLifecycle, BucketVersioning, DeliveryStream,
+    DeliveryStreamDestination, DestinationOptions, EncryptionRule, FlowLog, LifecycleExpiration,
+    LifecycleFilter, LifecycleFilterAnd, LifecycleRule, LogGroup, NetworkInterface,
+    NoncurrentVersionExpiration, PlanFacts, PlanInference, PlanUnknown, PublicAccessBlock,
+    RegionSnapshot, Snapshot, Subnet, Tag, TransitGateway, TransitGatewayAttachment, Vpc,
 };
 
 /// Where the plan's resources are, when the plan does not say.
@@ -115,7 +114,7 @@ pub fn apply(
         plan,
         ids: Vec::new(),
         regions: Vec::new(),
-        snapshot: base.cloned().unwrap_or_else(empty_snapshot),
+        snapshot: base.cloned().unwrap_or_else(|| Snapshot::empty("")),
         has_base: base.is_some(),
         account,
         facts: PlanFacts {
@@ -156,26 +155,6 @@ pub fn apply(
     }
     snapshot.plan = Some(facts);
     Ok(PlannedEstate { snapshot, changes })
-}
-
-fn empty_snapshot() -> Snapshot {
-    Snapshot {
-        schema_version: SCHEMA_VERSION,
-        tool: ToolInfo {
-            name: "flowaudit".to_string(),
-            version: crate::VERSION.to_string(),
-        },
-        collected_at: String::new(),
-        scope: CollectionScope {
-            accounts: vec![],
-            regions: vec![],
-        },
-        accounts: vec![],
-        buckets: vec![],
-        collection_errors: vec![],
-        organization_telemetry_rules: None,
-        plan: None,
-    }
 }
 
 /// The region a provider configuration sets as a constant.

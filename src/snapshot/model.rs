@@ -45,6 +45,29 @@ pub struct Snapshot {
     pub plan: Option<PlanFacts>,
 }
 
+impl Snapshot {
+    /// A snapshot of nothing, written by this flowaudit, collected at `collected_at`.
+    pub fn empty(collected_at: impl Into<String>) -> Snapshot {
+        Snapshot {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo {
+                name: "flowaudit".to_string(),
+                version: crate::VERSION.to_string(),
+            },
+            collected_at: collected_at.into(),
+            scope: CollectionScope {
+                accounts: vec![],
+                regions: vec![],
+            },
+            accounts: vec![],
+            buckets: vec![],
+            collection_errors: vec![],
+            organization_telemetry_rules: None,
+            plan: None,
+        }
+    }
+}
+
 /// What a plan leaves open. Evaluation turns every finding these touch into `unknown`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
