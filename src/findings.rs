@@ -343,6 +343,11 @@ impl Summary {
         s
     }
 
+    /// Failures and findings that could not be judged: what a reader must act on.
+    pub fn problems(&self) -> usize {
+        self.fail + self.error + self.unknown
+    }
+
     pub fn total(&self) -> usize {
         self.pass + self.fail + self.waived + self.error + self.unknown
     }

@@ -92,7 +92,7 @@ impl Trend {
         for r in &self.runs {
             b.push_record([
                 r.evaluated_on.clone(),
-                (r.summary.fail + r.summary.error).to_string(),
+                r.summary.problems().to_string(),
                 percent(r.coverage_percent),
             ]);
         }
@@ -156,7 +156,7 @@ impl Trend {
         let max_failed = self
             .runs
             .iter()
-            .map(|r| r.summary.fail + r.summary.error)
+            .map(|r| r.summary.problems())
             .max()
             .unwrap_or(0)
             .max(1);
@@ -171,7 +171,7 @@ impl Trend {
         let mut points = Vec::new();
         for (i, r) in self.runs.iter().enumerate() {
             let x = left + step * i as f64 + step / 2.0;
-            let problems = r.summary.fail + r.summary.error;
+            let problems = r.summary.problems();
             let bar = plot_h * problems as f64 / max_failed as f64;
             svg.push_str(&format!(
                 "<rect class=\"problems\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\" fill=\"#f4c7c3\"><title>{} problems on {}</title></rect>",
