@@ -5,6 +5,7 @@ mod apply;
 mod changes;
 mod document;
 mod references;
+mod shapes;
 
 pub use apply::{PlacementError, PlanOptions, PlannedEstate, apply};
 pub use changes::compare;
