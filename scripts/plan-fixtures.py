@@ -85,10 +85,11 @@ def existing_estate():
 
 
 class Plan:
-    def __init__(self, region="eu-west-1"):
+    def __init__(self, region="eu-west-1", account=None):
         self.changes = []
         self.root = {"resources": [], "module_calls": {}}
         self.region = region
+        self.account = account
 
     def module(self, path, source="./modules/x", expressions=None):
         """The configuration of a module path like ["network", "vpc"], created on demand."""
@@ -169,14 +170,16 @@ class Plan:
         self.changes.append(change)
 
     def write(self, name):
+        provider = {"region": {"constant_value": self.region}}
+        if self.account:
+            provider["allowed_account_ids"] = {"constant_value": [self.account]}
         doc = {
             "format_version": "1.2",
             "terraform_version": "1.9.8",
             "planned_values": {"root_module": {}},
             "resource_changes": self.changes,
             "configuration": {
-                "provider_config": {"aws": {"name": "aws", "full_name": PROVIDER,
-                                            "expressions": {"region": {"constant_value": self.region}}}},
+                "provider_config": {"aws": {"name": "aws", "full_name": PROVIDER, "expressions": provider}},
                 "root_module": self.root,
             },
             "timestamp": "2026-11-20T09:00:00Z",
@@ -240,7 +243,8 @@ def flow_log(plan, resource, after, refs, module=(), **kw):
 
 
 def root_compliant():
-    p = Plan()
+    # The provider is pinned to the account (allowed_account_ids), so findings carry it.
+    p = Plan(account="111122223333")
     vpc(p)
     p.resource("aws_subnet", "a", {"cidr_block": "10.0.1.0/24", "availability_zone": "eu-west-1a", "tags": {}},
                refs={"vpc_id": ["aws_vpc.main.id", "aws_vpc.main"]})

@@ -86,6 +86,11 @@ fn a_compliant_root_module_passes_on_cloudwatch_and_s3() {
     let report = run.json();
     assert_eq!(with_status(&report, "fail"), Vec::<String>::new());
     assert_eq!(with_status(&report, "unknown"), Vec::<String>::new());
+    // The provider's allowed_account_ids names the account.
+    assert_eq!(
+        report["snapshot"]["accounts"],
+        serde_json::json!(["111122223333"])
+    );
     // The VPC does not exist yet: it is named by its address, covered by both logs.
     let cov = finding(&report, "COV003", "vpc-(aws_vpc.main)");
     assert_eq!(cov["status"], "pass", "{cov}");

@@ -91,13 +91,14 @@ pub fn apply(
     if base.is_some_and(|b| b.plan.is_some()) {
         return Err(PlacementError::PlannedEstate);
     }
-    let account = match (&options.account_id, base) {
-        (Some(a), _) => a.clone(),
-        (None, Some(b)) if b.scope.accounts.len() == 1 => b.scope.accounts[0].clone(),
-        (None, Some(b)) if !b.scope.accounts.is_empty() => {
+    let account = match (&options.account_id, provider_account(plan), base) {
+        (Some(a), _, _) => a.clone(),
+        (None, Some(a), _) => a,
+        (None, None, Some(b)) if b.scope.accounts.len() == 1 => b.scope.accounts[0].clone(),
+        (None, None, Some(b)) if !b.scope.accounts.is_empty() => {
             return Err(PlacementError::Account(b.scope.accounts.join(", ")));
         }
-        (None, _) => "unknown-account".to_string(),
+        (None, None, _) => "unknown-account".to_string(),
     };
     let provider_region = provider_region(plan, "aws");
     let default_region = match (&options.region, &provider_region, base) {
@@ -155,6 +156,26 @@ pub fn apply(
     }
     snapshot.plan = Some(facts);
     Ok(PlannedEstate { snapshot, changes })
+}
+
+/// The account the default AWS provider is pinned to, when its configuration says so as a
+/// constant: a single `allowed_account_ids` entry, or the account of its `assume_role`.
+fn provider_account(plan: &PlanDocument) -> Option<String> {
+    let expressions = &plan.configuration.provider_config.get("aws")?.expressions;
+    let constant = |e: Option<&Value>| e?.get("constant_value").cloned();
+    if let Some(Value::Array(ids)) = constant(expressions.get("allowed_account_ids"))
+        && let [Value::String(only)] = ids.as_slice()
+    {
+        return Some(only.clone());
+    }
+    let role = expressions
+        .get("assume_role")
+        .and_then(|blocks| blocks.as_array()?.first()?.get("role_arn").cloned());
+    let arn = constant(role.as_ref())?;
+    // arn:aws:iam::ACCOUNT:role/NAME
+    let account = arn.as_str()?.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| account.to_string())
 }
 
 /// The region a provider configuration sets as a constant.
@@ -1366,4 +1387,40 @@ fn upsert<T>(
         Some(item_id.as_str()) != before && Some(item_id) != new_id.as_ref()
     });
     items.extend(record);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_with_provider(expressions: serde_json::Value) -> PlanDocument {
+        let text = serde_json::json!({
+            "format_version": "1.2",
+            "resource_changes": [],
+            "configuration": {"provider_config": {"aws": {"name": "aws", "expressions": expressions}}}
+        })
+        .to_string();
+        super::super::parse(std::path::Path::new("plan.json"), text.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_account_comes_from_the_provider_when_it_is_pinned() {
+        let allowed = plan_with_provider(
+            serde_json::json!({"allowed_account_ids": {"constant_value": ["111122223333"]}}),
+        );
+        assert_eq!(provider_account(&allowed).as_deref(), Some("111122223333"));
+        let role = plan_with_provider(serde_json::json!({"assume_role": [
+            {"role_arn": {"constant_value": "arn:aws:iam::444455556666:role/deploy"}}
+        ]}));
+        assert_eq!(provider_account(&role).as_deref(), Some("444455556666"));
+        // Two allowed accounts, or a role from a variable, name none.
+        let two = plan_with_provider(serde_json::json!({"allowed_account_ids":
+            {"constant_value": ["111122223333", "444455556666"]}}));
+        assert_eq!(provider_account(&two), None);
+        let variable = plan_with_provider(serde_json::json!({"assume_role": [
+            {"role_arn": {"references": ["var.deploy_role"]}}
+        ]}));
+        assert_eq!(provider_account(&variable), None);
+    }
 }
