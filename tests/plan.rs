@@ -11,10 +11,15 @@ const POLICY: &str = "policies/production.yaml";
 
 /// `plan --format json` of a fixture under the production policy, plus `extra`.
 fn plan(fixture: &str, extra: &[&str]) -> Run {
+    plan_in("json", fixture, extra)
+}
+
+/// `plan` of a fixture under the production policy in a report format, plus `extra`.
+fn plan_in(format: &str, fixture: &str, extra: &[&str]) -> Run {
     let plan = path(&format!("fixtures/plans/{fixture}.json"));
     let policy = path(POLICY);
     let mut args = vec![
-        "plan", &plan, "--policy", &policy, "--format", "json", "--date", DATE,
+        "plan", &plan, "--policy", &policy, "--format", format, "--date", DATE,
     ];
     args.extend(extra);
     run(&args)
@@ -294,6 +299,20 @@ fn unknown_ids_are_unknown_never_pass() {
     assert_eq!(report["summary"]["unknown"], 6);
     let run = plan("unknown-ids", &["--fail-on-unknown"]);
     assert_eq!(run.code, 1);
+    // The evidence report lists them apart from collection errors, and SARIF asks for a
+    // review of each.
+    let html = plan_in("html", "unknown-ids", &[]).stdout;
+    assert!(html.contains("<h2>Unknown until apply (6)</h2>"), "{html}");
+    assert!(html.contains("<h2>Collection errors (0)</h2>"), "{html}");
+    let sarif: Value =
+        serde_json::from_str(&plan_in("sarif", "unknown-ids", &[]).stdout).expect("SARIF");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 6);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["kind"] == "review" && r["level"] == "error")
+    );
 }
 
 #[test]

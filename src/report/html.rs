@@ -336,7 +336,7 @@ pub fn render(report: &Report) -> String {
     let errors: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| matches!(f.status, Status::Error | Status::Unknown))
+        .filter(|f| f.status == Status::Error)
         .collect();
     h.push_str(&format!("<h2>Collection errors ({})</h2>", errors.len()));
     if errors.is_empty() {
@@ -346,6 +346,28 @@ pub fn render(report: &Report) -> String {
     }
     for f in errors {
         h.push_str(&finding_block(f));
+    }
+    // A plan's report: what it cannot know before apply, and what it takes away.
+    let unknown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown)
+        .collect();
+    if !unknown.is_empty() {
+        h.push_str(&format!("<h2>Unknown until apply ({})</h2><p>These depend on values the plan cannot show. They are not passes.</p>", unknown.len()));
+        for f in unknown {
+            h.push_str(&finding_block(f));
+        }
+    }
+    if !report.plan_changes.is_empty() {
+        h.push_str(&format!(
+            "<h2>What this plan changes ({})</h2><ul>",
+            report.plan_changes.len()
+        ));
+        for c in &report.plan_changes {
+            h.push_str(&format!("<li>{}</li>", e(&c.change)));
+        }
+        h.push_str("</ul>");
     }
     h.push_str("</body></html>\n");
     h
