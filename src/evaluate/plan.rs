@@ -121,8 +121,14 @@ pub fn apply(facts: &PlanFacts, findings: &mut Vec<Finding>) {
             f.status = Status::Unknown;
         }
     }
+    terraform_fixes(findings, &facts.addresses);
+    drop_undeciding(facts, &used, findings);
+}
+
+/// A failure of a resource the plan holds gets the Terraform change that mends it first.
+fn terraform_fixes(findings: &mut [Finding], addresses: &BTreeMap<String, String>) {
     for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
-        if let Some(fix) = terraform_fix(f, &facts.addresses) {
+        if let Some(fix) = terraform_fix(f, addresses) {
             // A resource that does not exist yet has no id an AWS CLI command could name.
             let planned_only = f.resource_id.ends_with(')') && f.resource_id.contains('(');
             f.remediation = if f.remediation.is_empty() || planned_only {
@@ -132,6 +138,14 @@ pub fn apply(facts: &PlanFacts, findings: &mut Vec<Finding>) {
             };
         }
     }
+}
+
+/// Removes the COL004 findings of unknowns no verdict rests on.
+fn drop_undeciding(
+    facts: &PlanFacts,
+    used: &std::collections::BTreeSet<(&str, &str, &str)>,
+    findings: &mut Vec<Finding>,
+) {
     let decides_nothing: std::collections::BTreeSet<(&str, &str, &str)> = facts
         .unknowns
         .iter()
