@@ -25,6 +25,23 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, (usize, String)> {
     })
 }
 
+/// A serde_json error as its line, column and message. serde_json appends " at line L
+/// column C", which is dropped because messages put the location in front; a syntax error
+/// and a file that ends early are said as such.
+pub fn json_error(e: &serde_json::Error) -> (usize, usize, String) {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+    let message = match e.classify() {
+        serde_json::error::Category::Eof => {
+            format!("the file ends early, it is truncated ({message})")
+        }
+        serde_json::error::Category::Syntax => format!("invalid JSON: {message}"),
+        _ => message,
+    };
+    (e.line(), e.column(), message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::line_column;

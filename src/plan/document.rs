@@ -201,46 +201,32 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<PlanDocument, PlanError> {
         let (line, column) = crate::location::line_column(bytes, offset);
         located(line, column, message)
     })?;
-    // The version first, so that a plan of another format gets that message rather than
-    // one about whatever field it happens to lack.
+    // One pass when the plan is good; the version is probed only to explain a failure, so
+    // that a plan of another format gets that message rather than one about whatever field
+    // it happens to lack.
     #[derive(Deserialize)]
     struct VersionProbe {
         #[serde(deserialize_with = "supported_format_version")]
         #[allow(dead_code)] // read only for its check
         format_version: String,
     }
-    let to_error = |e: serde_json::Error| located(e.line(), e.column(), message_of(&e));
-    match serde_json::from_str::<VersionProbe>(text) {
-        Ok(_) => {}
-        // A missing version is reported with the rest below, where it reads naturally.
-        Err(e) if e.to_string().starts_with("missing field") => {}
-        Err(e) => return Err(to_error(e)),
-    }
-    serde_json::from_str(text).map_err(|e| {
-        if e.to_string()
-            .starts_with("missing field `resource_changes`")
-        {
-            located(
-                e.line(),
-                e.column(),
-                "the document has no `resource_changes`: it is not a saved plan's JSON (a \
-                 state file, or a plan with no resources, has none)"
-                    .to_string(),
-            )
-        } else {
-            to_error(e)
+    let to_error = |e: serde_json::Error| {
+        let (line, column, message) = crate::location::json_error(&e);
+        if message.starts_with("missing field `resource_changes`") {
+            let message = "the document has no `resource_changes`: it is not a saved plan's \
+                           JSON (a state file, or a plan with no resources, has none)";
+            return located(line, column, message.to_string());
+        }
+        located(line, column, message)
+    };
+    serde_json::from_str::<PlanDocument>(text).map_err(|e| {
+        match serde_json::from_str::<VersionProbe>(text) {
+            Err(version) if version.classify() == serde_json::error::Category::Data => {
+                to_error(version)
+            }
+            _ => to_error(e),
         }
     })
-}
-
-/// serde_json's message without its own " at line L column C" suffix, which the error
-/// repeats in front.
-fn message_of(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
 }
 
 fn supported_format_version<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

@@ -63,15 +63,12 @@ pub(super) fn supported_schema_version<'de, D: Deserializer<'de>>(d: D) -> Resul
 /// Parses snapshot text; `path` is used only in messages.
 pub fn parse(text: &str, path: &Path) -> Result<Snapshot, SnapshotError> {
     let to_error = |e: serde_json::Error| {
-        // serde_json appends " at line L column C"; the location goes in front instead.
-        let full = e.to_string();
-        let suffix = format!(" at line {} column {}", e.line(), e.column());
-        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+        let (line, column, message) = crate::location::json_error(&e);
         SnapshotError::Parse {
             path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: describe_json_error(e.classify(), message),
+            line,
+            column,
+            message,
         }
     };
     // One pass when the file is good; the version is probed only to explain a failure, so
@@ -84,16 +81,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Snapshot, SnapshotError> {
             _ => to_error(e),
         }
     })
-}
-
-fn describe_json_error(category: serde_json::error::Category, message: String) -> String {
-    match category {
-        serde_json::error::Category::Eof => {
-            format!("the file ends early, it is truncated ({message})")
-        }
-        serde_json::error::Category::Syntax => format!("invalid JSON: {message}"),
-        _ => message,
-    }
 }
 
 /// Reads and parses a snapshot file; returns it with the SHA-256 of its bytes. The bytes
