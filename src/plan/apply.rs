@@ -415,8 +415,9 @@ impl<'a> Builder<'a> {
             .map(str::to_string)
     }
 
-    /// The VPC, subnet or gateway a resource sits in, or `None` (recorded as unknown) when
-    /// the plan cannot say which: then anything of its region could be the one.
+    /// The VPC, subnet or gateway a resource sits in after apply: `None` when the resource
+    /// is deleted, or (recorded as unknown) when the plan cannot say which, or names one
+    /// that neither the plan nor the existing estate holds.
     fn container(
         &mut self,
         i: usize,
@@ -424,6 +425,9 @@ impl<'a> Builder<'a> {
         wanted: &[&str],
         what: &str,
     ) -> Option<String> {
+        if self.inst(i).deleted() {
+            return None;
+        }
         let id = self.ids[i].clone();
         match self.target(i, attribute, wanted) {
             Target::Id(container) if self.resource_known(&self.regions[i], &container) => {
@@ -497,11 +501,7 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
-            let vpc = if self.inst(i).deleted() {
-                None
-            } else {
-                self.container(i, "vpc_id", &["aws_vpc", "aws_default_vpc"], "VPC")
-            };
+            let vpc = self.container(i, "vpc_id", &["aws_vpc", "aws_default_vpc"], "VPC");
             let record = vpc.map(|vpc_id| Subnet {
                 subnet_id: id.clone(),
                 vpc_id,
@@ -525,11 +525,7 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
-            let subnet = if self.inst(i).deleted() {
-                None
-            } else {
-                self.container(i, "subnet_id", &["aws_subnet"], "subnet")
-            };
+            let subnet = self.container(i, "subnet_id", &["aws_subnet"], "subnet");
             let record = subnet.map(|subnet_id| NetworkInterface {
                 network_interface_id: id.clone(),
                 vpc_id: self
@@ -579,16 +575,12 @@ impl<'a> Builder<'a> {
             let region = self.regions[i].clone();
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
-            let gateway = if self.inst(i).deleted() {
-                None
-            } else {
-                self.container(
-                    i,
-                    "transit_gateway_id",
-                    &["aws_ec2_transit_gateway"],
-                    "transit gateway",
-                )
-            };
+            let gateway = self.container(
+                i,
+                "transit_gateway_id",
+                &["aws_ec2_transit_gateway"],
+                "transit gateway",
+            );
             let vpc = match self.target(i, "vpc_id", &["aws_vpc", "aws_default_vpc"]) {
                 Target::Id(v) => Some(v),
                 Target::Unset | Target::Unknown(_) => None,
@@ -1006,11 +998,9 @@ impl<'a> Builder<'a> {
             let before = self.before_id(i, "id");
             let id = self.ids[i].clone();
             let base_record = before.as_ref().and_then(|b| {
-                self.snapshot
-                    .accounts
+                self.region_mut(&region)
+                    .flow_logs
                     .iter()
-                    .flat_map(|a| &a.regions)
-                    .flat_map(|r| &r.flow_logs)
                     .find(|f| &f.flow_log_id == b)
                     .cloned()
             });

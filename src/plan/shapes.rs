@@ -35,14 +35,27 @@ fn tag_list(map: Option<&Value>) -> Vec<Tag> {
         .unwrap_or_default()
 }
 
-/// A count of days; the provider writes some as strings (newer_noncurrent_versions), and 0
-/// for "unset" in a block that has other fields.
-fn days(v: Option<&Value>) -> Option<i32> {
+/// A whole number; the provider writes some as strings (newer_noncurrent_versions, the
+/// filter's object sizes).
+fn number(v: Option<&Value>) -> Option<i64> {
     let v = v?;
-    let n = v
-        .as_i64()
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))?;
-    i32::try_from(n).ok().filter(|n| *n > 0 || v.is_number())
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// A count of days. The provider writes 0 for "unset" in a block that has other fields,
+/// and "0" for an unset string-typed count.
+fn days(v: Option<&Value>) -> Option<i32> {
+    let n = number(v)?;
+    let written_as_number = v.is_some_and(Value::is_number);
+    i32::try_from(n)
+        .ok()
+        .filter(|n| *n > 0 || written_as_number)
+}
+
+/// An object size limit; 0 means none.
+fn size(v: Option<&Value>) -> Option<i64> {
+    number(v).filter(|n| *n > 0)
 }
 
 /// A string, with the provider's empty string for "unset" as `None`.
@@ -83,20 +96,24 @@ fn transitions(block: Option<&Value>) -> Vec<Transition> {
         .unwrap_or_default()
 }
 
+/// A rule's noncurrent_version_expiration block; the split resource calls its days
+/// `noncurrent_days`, the legacy inline block `days` (and has no newer_noncurrent_versions).
+fn noncurrent_expiration(rule: &Value, days_field: &str) -> Option<NoncurrentVersionExpiration> {
+    let block = rule.get("noncurrent_version_expiration").and_then(first)?;
+    Some(NoncurrentVersionExpiration {
+        noncurrent_days: days(block.get(days_field)).filter(|d| *d > 0),
+        newer_noncurrent_versions: days(block.get("newer_noncurrent_versions")).filter(|d| *d > 0),
+    })
+}
+
 /// One `rule` block of aws_s3_bucket_lifecycle_configuration, in the API's shape.
 pub(super) fn split_lifecycle_rule(rule: &Value) -> LifecycleRule {
     let filter = rule.get("filter").and_then(first).map(|f| {
         let and = f.get("and").and_then(first).map(|a| LifecycleFilterAnd {
             prefix: string(a.get("prefix")),
             tags: tag_list(a.get("tags")),
-            object_size_greater_than: a
-                .get("object_size_greater_than")
-                .and_then(Value::as_i64)
-                .filter(|n| *n > 0),
-            object_size_less_than: a
-                .get("object_size_less_than")
-                .and_then(Value::as_i64)
-                .filter(|n| *n > 0),
+            object_size_greater_than: size(a.get("object_size_greater_than")),
+            object_size_less_than: size(a.get("object_size_less_than")),
         });
         LifecycleFilter {
             // The provider writes an empty prefix for "no prefix".
@@ -117,14 +134,8 @@ pub(super) fn split_lifecycle_rule(rule: &Value) -> LifecycleRule {
                     .unwrap_or_default()
                     .to_string(),
             }),
-            object_size_greater_than: f
-                .get("object_size_greater_than")
-                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-                .filter(|n| *n > 0),
-            object_size_less_than: f
-                .get("object_size_less_than")
-                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-                .filter(|n| *n > 0),
+            object_size_greater_than: size(f.get("object_size_greater_than")),
+            object_size_less_than: size(f.get("object_size_less_than")),
             and,
         }
     });
@@ -139,14 +150,7 @@ pub(super) fn split_lifecycle_rule(rule: &Value) -> LifecycleRule {
         filter,
         expiration: expiration(rule.get("expiration")),
         transitions: transitions(rule.get("transition")),
-        noncurrent_version_expiration: rule
-            .get("noncurrent_version_expiration")
-            .and_then(first)
-            .map(|n| NoncurrentVersionExpiration {
-                noncurrent_days: days(n.get("noncurrent_days")).filter(|d| *d > 0),
-                newer_noncurrent_versions: days(n.get("newer_noncurrent_versions"))
-                    .filter(|d| *d > 0),
-            }),
+        noncurrent_version_expiration: noncurrent_expiration(rule, "noncurrent_days"),
     }
 }
 
@@ -177,13 +181,7 @@ pub(super) fn inline_lifecycle_rule(rule: &Value) -> LifecycleRule {
         filter,
         expiration: expiration(rule.get("expiration")),
         transitions: transitions(rule.get("transition")),
-        noncurrent_version_expiration: rule
-            .get("noncurrent_version_expiration")
-            .and_then(first)
-            .map(|n| NoncurrentVersionExpiration {
-                noncurrent_days: days(n.get("days")).filter(|d| *d > 0),
-                newer_noncurrent_versions: None,
-            }),
+        noncurrent_version_expiration: noncurrent_expiration(rule, "days"),
     }
 }
 
