@@ -480,19 +480,8 @@ async fn vpc_logging_across_accounts(config: &SdkConfig, group: &str) -> String 
 async fn a_log_group_in_the_archive_account_is_looked_up_there() {
     let moto = Moto::start();
     let archive = member(&moto, ARCHIVE).await;
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&archive);
     for (group, days) in [("/central/flow", 7), ("/central/flow-extra", 14)] {
-        logs.create_log_group()
-            .log_group_name(group)
-            .send()
-            .await
-            .expect("group");
-        logs.put_retention_policy()
-            .log_group_name(group)
-            .retention_in_days(days)
-            .send()
-            .await
-            .expect("retention");
+        common::moto::log_group_keeping(&archive, group, days).await;
     }
     vpc_logging_across_accounts(&member(&moto, MEMBER_A).await, "/central/flow").await;
     vpc_logging_across_accounts(&member(&moto, MEMBER_B).await, "/central/gone").await;
@@ -570,18 +559,7 @@ async fn a_log_group_in_the_archive_account_is_looked_up_there() {
 async fn a_plan_to_a_central_log_group_is_judged_with_the_archive_account() {
     let moto = Moto::start();
     let archive = member(&moto, ARCHIVE).await;
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&archive);
-    logs.create_log_group()
-        .log_group_name("/central/plan")
-        .send()
-        .await
-        .expect("group");
-    logs.put_retention_policy()
-        .log_group_name("/central/plan")
-        .retention_in_days(3)
-        .send()
-        .await
-        .expect("retention");
+    common::moto::log_group_keeping(&archive, "/central/plan", 3).await;
     let vpc = uncovered_vpc(&member(&moto, MEMBER_A).await).await;
     let destination = format!("arn:aws:logs:{REGION}:{ARCHIVE}:log-group:/central/plan");
     let plan_json = serde_json::json!({

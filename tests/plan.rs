@@ -5,6 +5,8 @@
 mod common;
 
 use common::*;
+use std::path::Path;
+
 use serde_json::Value;
 
 const POLICY: &str = "policies/production.yaml";
@@ -16,10 +18,15 @@ fn plan(fixture: &str, extra: &[&str]) -> Run {
 
 /// `plan` of a fixture under the production policy in a report format, plus `extra`.
 fn plan_in(format: &str, fixture: &str, extra: &[&str]) -> Run {
-    let plan = path(&format!("fixtures/plans/{fixture}.json"));
-    let policy = path(POLICY);
+    let file = root().join(format!("fixtures/plans/{fixture}.json"));
+    plan_file(&file, POLICY, format, extra)
+}
+
+/// `plan` of any plan file under a policy in a report format, on the test date.
+fn plan_file(file: &Path, policy: &str, format: &str, extra: &[&str]) -> Run {
+    let (file, policy) = (file.to_string_lossy(), path(policy));
     let mut args = vec![
-        "plan", &plan, "--policy", &policy, "--format", format, "--date", DATE,
+        "plan", &file, "--policy", &policy, "--format", format, "--date", DATE,
     ];
     args.extend(extra);
     run(&args)
@@ -392,17 +399,8 @@ fn a_retention_of_zero_never_expires() {
             1,
         );
     std::fs::write(&policy, text).expect("policy written");
-    let fixture = path("fixtures/plans/retention-zero.json");
-    let run = common::run(&[
-        "plan",
-        &fixture,
-        "--policy",
-        &policy.to_string_lossy(),
-        "--format",
-        "json",
-        "--date",
-        DATE,
-    ]);
+    let fixture = root().join("fixtures/plans/retention-zero.json");
+    let run = plan_file(&fixture, &policy.to_string_lossy(), "json", &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         with_status(&run.json(), "waived"),
@@ -667,7 +665,6 @@ async fn a_plan_is_judged_against_the_live_estate() {
     let moto = common::moto::Moto::start();
     let config = moto.sdk_config("eu-west-1", "test", "test").await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
@@ -688,17 +685,7 @@ async fn a_plan_is_judged_against_the_live_estate() {
         .vpc
         .and_then(|v| v.vpc_id)
         .expect("vpc id");
-    logs.create_log_group()
-        .log_group_name("/vpc/live")
-        .send()
-        .await
-        .expect("group");
-    logs.put_retention_policy()
-        .log_group_name("/vpc/live")
-        .retention_in_days(14)
-        .send()
-        .await
-        .expect("retention");
+    common::moto::log_group_keeping(&config, "/vpc/live", 14).await;
     let old = ec2
         .create_flow_logs()
         .resource_type(FlowLogsResourceType::Vpc)
@@ -857,21 +844,17 @@ fn a_deleted_vpc_takes_its_subnets_interfaces_and_logs_with_it() {
         },
     );
     let snapshot = dir.path().join("planned.json");
-    let policy = path(POLICY);
-    let run = common::run(&[
-        "plan",
-        &deleted.to_string_lossy(),
-        "--policy",
-        &policy,
-        "--with-snapshot",
-        &with_estate(),
-        "--save-snapshot",
-        &snapshot.to_string_lossy(),
-        "--format",
+    let run = plan_file(
+        &deleted,
+        POLICY,
         "json",
-        "--date",
-        DATE,
-    ]);
+        &[
+            "--with-snapshot",
+            &with_estate(),
+            "--save-snapshot",
+            &snapshot.to_string_lossy(),
+        ],
+    );
     let report = run.json();
     // Nothing is left dangling for the listings' consistency check to call incomplete.
     assert_eq!(with_status(&report, "error"), Vec::<String>::new());
@@ -934,17 +917,7 @@ fn transit_gateways_and_firehose_streams_in_a_plan() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("plan.json");
     std::fs::write(&file, plan_json.to_string()).expect("written");
-    let policy = path("fixtures/policies/transit-gateway.yaml");
-    let run = common::run(&[
-        "plan",
-        &file.to_string_lossy(),
-        "--policy",
-        &policy,
-        "--format",
-        "json",
-        "--date",
-        DATE,
-    ]);
+    let run = plan_file(&file, "fixtures/policies/transit-gateway.yaml", "json", &[]);
     let report = run.json();
     assert_eq!(
         status(&report, "COV004", "tgw-(aws_ec2_transit_gateway.hub)").as_deref(),
@@ -1008,17 +981,7 @@ fn a_subnet_in_a_vpc_outside_the_plan_is_unknown() {
             }));
         },
     );
-    let policy = path(POLICY);
-    let run = common::run(&[
-        "plan",
-        &file.to_string_lossy(),
-        "--policy",
-        &policy,
-        "--format",
-        "json",
-        "--date",
-        DATE,
-    ]);
+    let run = plan_file(&file, POLICY, "json", &[]);
     let report = run.json();
     assert_eq!(with_status(&report, "error"), Vec::<String>::new());
     assert_message(

@@ -307,18 +307,7 @@ async fn a_live_scan_lists_transit_gateways_and_judges_their_logs() {
     let moto = Moto::start();
     let config = moto.sdk_config("eu-west-1", "test", "test").await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-    logs.create_log_group()
-        .log_group_name("/tgw/hub")
-        .send()
-        .await
-        .expect("group");
-    logs.put_retention_policy()
-        .log_group_name("/tgw/hub")
-        .retention_in_days(7)
-        .send()
-        .await
-        .expect("retention");
+    common::moto::log_group_keeping(&config, "/tgw/hub", 7).await;
     let (hub, _) = seeded_gateway(&ec2, "hub", Some("/tgw/hub")).await;
     let (spare, spare_attachment) = seeded_gateway(&ec2, "spare", None).await;
 

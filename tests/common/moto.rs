@@ -227,3 +227,19 @@ fn operation(entry: &serde_json::Value) -> String {
         .unwrap_or("");
     format!("s3:{} ?{sub}", entry["method"].as_str().unwrap_or_default())
 }
+
+/// Seeds a CloudWatch Logs group that keeps its events `days` days.
+pub async fn log_group_keeping(config: &SdkConfig, name: &str, days: i32) {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    logs.create_log_group()
+        .log_group_name(name)
+        .send()
+        .await
+        .expect("log group created");
+    logs.put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(days)
+        .send()
+        .await
+        .expect("retention set");
+}
