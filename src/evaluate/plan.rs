@@ -41,11 +41,8 @@ pub fn apply(facts: &PlanFacts, findings: &mut Vec<Finding>) {
     for f in findings.iter_mut() {
         let mut reasons: Vec<&PlanUnknown> = Vec::new();
         if matches!(f.status, Status::Pass | Status::Fail | Status::Error) {
-            // S3 lifecycle findings are about a prefix of a bucket: the bucket's unknowns
-            // reach them.
-            let bucket = (f.resource_type == "s3-prefix")
-                .then(|| f.resource_id.split_once('/').map(|(b, _)| b))
-                .flatten();
+            // The bucket's unknowns reach the findings on its prefixes.
+            let bucket = prefix_bucket(f).filter(|b| *b != f.resource_id);
             for id in std::iter::once(f.resource_id.as_str()).chain(bucket) {
                 reasons.extend(
                     on_resource
@@ -169,6 +166,13 @@ fn drop_undeciding(
     });
 }
 
+/// The bucket of a finding about an S3 prefix (whose id is `bucket/key-prefix`).
+fn prefix_bucket(f: &Finding) -> Option<&str> {
+    (f.resource_type == "s3-prefix")
+        .then(|| f.resource_id.split('/').next())
+        .flatten()
+}
+
 /// The unknowns that touch the flow logs a coverage pass rests on.
 fn covering_logs_unknown<'a>(
     f: &Finding,
@@ -198,11 +202,7 @@ fn covering_logs_unknown<'a>(
 /// The change to the Terraform configuration that mends a failure of a resource the plan
 /// holds; `None` for resources outside the plan.
 fn terraform_fix(f: &Finding, addresses: &BTreeMap<String, String>) -> Option<String> {
-    // An S3 lifecycle finding is about a prefix of a bucket.
-    let id = match f.resource_type.as_str() {
-        "s3-prefix" => f.resource_id.split('/').next().unwrap_or(&f.resource_id),
-        _ => f.resource_id.as_str(),
-    };
+    let id = prefix_bucket(f).unwrap_or(&f.resource_id);
     let address = addresses.get(id)?;
     let rule = f.rule_id.as_str();
     let fix = match rule.get(..3).unwrap_or(rule) {

@@ -613,19 +613,15 @@ impl<'a> Builder<'a> {
             let record = if self.inst(i).deleted() {
                 None
             } else {
-                // Where the stream writes matters only for reports; a bucket it names by a
-                // reference is followed like any other.
-                let bucket = match self
+                // Where the stream writes matters only for reports: its bucket's ARN, when
+                // the plan shows it.
+                let bucket = self
                     .inst(i)
                     .after("extended_s3_configuration")
                     .and_then(first)
-                {
-                    Some(c) => c
-                        .get("bucket_arn")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    None => None,
-                };
+                    .and_then(|c| c.get("bucket_arn"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 Some(DeliveryStream {
                     delivery_stream_name: name.clone(),
                     delivery_stream_arn: None,
