@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use flowaudit::collect::{self, RetryMode, SdkClients, SdkOptions};
 use flowaudit::evaluate::evaluate;
 use flowaudit::findings::{Severity, Status};
+use flowaudit::plan::gate::{Gate, GateSummary};
 use flowaudit::report::{
     Format, OutputSpec, Report, TableStyle, fit_table, render, render_to, summary_line,
 };
@@ -293,6 +294,16 @@ struct PlanArgs {
     /// Also write the planned estate as a snapshot, for `flowaudit verify`.
     #[arg(long, value_name = "SNAPSHOT.json")]
     save_snapshot: Option<PathBuf>,
+    /// Which problems can fail the run: `introduced` (only those the plan brings in),
+    /// `touched` (those, and old problems whose resources the plan changes) or `all`
+    /// (every problem of the planned estate, old debt included). Without an existing estate
+    /// every problem is introduced.
+    #[arg(long, default_value = "touched", value_parser = parse_gate)]
+    gate: Gate,
+    /// The Terraform configuration whose `.tf` files findings point into (file and line of
+    /// each resource block). Default: the current directory, when it holds `.tf` files.
+    #[arg(long, value_name = "DIR")]
+    terraform_dir: Option<PathBuf>,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -340,6 +351,10 @@ fn parse_account(s: &str) -> Result<String, String> {
             "`{s}` is not an AWS account id; expected 12 digits"
         ))
     }
+}
+
+fn parse_gate(s: &str) -> Result<Gate, String> {
+    s.parse()
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -828,17 +843,26 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
         .with_context(|| format!("plan {}", args.plan.display()))?;
     let json = snapshot::to_json(&planned.snapshot)?;
     let today = args.report.today();
-    let evaluation = evaluate(&planned.snapshot, &policy, today);
+    let mut evaluation = evaluate(&planned.snapshot, &policy, today);
+    let before = existing.as_ref().map(|e| evaluate(e, &policy, today));
     let mut changes = planned.changes;
-    if let Some(existing) = &existing {
-        let before = evaluate(existing, &policy, today);
+    if let Some(before) = &before {
         changes.extend(flowaudit::plan::compare(
             &before.findings,
             &evaluation.findings,
         ));
-        changes.sort();
-        changes.dedup();
     }
+    let compared = existing
+        .as_ref()
+        .zip(before.as_ref().map(|b| b.findings.as_slice()));
+    changes.extend(flowaudit::plan::gate::classify(
+        &mut evaluation.findings,
+        &planned.snapshot,
+        compared,
+        &planned.changed,
+    ));
+    changes.sort();
+    changes.dedup();
     let mut report = Report::new(
         evaluation,
         &policy,
@@ -848,6 +872,7 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
         today,
     );
     report.plan_changes = changes;
+    report.gate = Some(GateSummary::of(args.gate, &report.findings));
     if let Some(path) = &args.save_snapshot {
         write_output(Some(path), &json)?;
     }
@@ -970,15 +995,17 @@ fn load_report(path: &Path) -> Result<Report> {
 }
 
 /// 1 for a failure at or above `fail_on` (or, with `fail_on_unknown`, for a value unknown
-/// until apply), else 3 if anything could not be evaluated, else 0.
+/// until apply), else 3 if anything could not be evaluated, else 0. A plan's gate leaves
+/// out the classes of problems it does not count.
 fn exit_code(report: &Report, fail_on: Severity, fail_on_unknown: bool) -> u8 {
-    let fails = report.findings.iter().any(|f| {
+    let counted = || report.findings.iter().filter(|f| report.counts(f));
+    let fails = counted().any(|f| {
         (f.status == Status::Fail && f.severity >= fail_on)
             || (fail_on_unknown && f.status == Status::Unknown)
     });
     if fails {
         exit::VIOLATIONS
-    } else if report.summary.error > 0 || report.summary.unknown > 0 {
+    } else if counted().any(|f| matches!(f.status, Status::Error | Status::Unknown)) {
         exit::INCOMPLETE
     } else {
         exit::OK

@@ -184,6 +184,66 @@ pub struct Finding {
     /// scan had a baseline or the policy sets deadlines (see `crate::history`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<History>,
+    /// For a problem in a plan report: whether the plan brings it in, touches what it rests
+    /// on, or leaves it as it was (see `crate::plan::gate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeClass>,
+    /// For a plan report: where the resource is written in the Terraform configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
+}
+
+/// How a problem in a planned estate relates to the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ChangeClass {
+    /// It did not exist before the plan: a check went from pass to a problem, or it is
+    /// about a resource the plan creates.
+    #[serde(rename = "introduced")]
+    Introduced,
+    /// It existed before, and the plan changes the resource or something its verdict rests
+    /// on (its flow logs, log group, bucket or lifecycle configuration).
+    #[serde(rename = "touched")]
+    Touched,
+    /// It existed before, and the plan touches nothing it rests on.
+    #[serde(rename = "pre-existing")]
+    PreExisting,
+}
+
+impl ChangeClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeClass::Introduced => "introduced",
+            ChangeClass::Touched => "touched",
+            ChangeClass::PreExisting => "pre-existing",
+        }
+    }
+}
+
+impl fmt::Display for ChangeClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in a Terraform configuration's `.tf` files: the `resource` block, or the
+/// `module` call of a module whose files are not in the tree.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SourceLocation {
+    /// Relative to the repository root (the folder holding `.git`), with `/` separators.
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    /// The Terraform address the finding is about.
+    pub address: String,
+}
+
+impl SourceLocation {
+    /// `file:line`, as editors and reviewers read it.
+    pub fn file_line(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
 }
 
 /// How long a problem has been open, carried from run to run.

@@ -25,6 +25,72 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, (usize, String)> {
     })
 }
 
+/// A text file as a string, whatever Unicode encoding its byte-order mark names: UTF-8 with or
+/// without one, or UTF-16 LE or BE with one (what PowerShell's `>` writes). Any other bytes
+/// that are not UTF-8 give the offset of the first bad byte and a message naming what was
+/// found. Lines and columns of later errors count in the decoded text.
+pub fn unicode_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, (usize, String)> {
+    use std::borrow::Cow;
+    const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+    if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+        return utf8(rest)
+            .map(Cow::Borrowed)
+            .map_err(|(offset, message)| (offset + UTF8_BOM.len(), message));
+    }
+    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16, name: &str| {
+        if rest.len() % 2 != 0 {
+            return Err((
+                bytes.len() - 1,
+                format!(
+                    "the file is {name} (it starts with that byte-order mark) but has an odd number of bytes: it is truncated"
+                ),
+            ));
+        }
+        let units = rest.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+        let mut text = String::with_capacity(rest.len() / 2);
+        for (i, c) in char::decode_utf16(units).enumerate() {
+            match c {
+                Ok(c) => text.push(c),
+                Err(e) => {
+                    return Err((
+                        2 + 2 * i,
+                        format!(
+                            "the file is {name} (it starts with that byte-order mark) but holds an unpaired surrogate 0x{:04X}",
+                            e.unpaired_surrogate()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Cow::Owned(text))
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return utf16(rest, u16::from_le_bytes, "UTF-16 LE");
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return utf16(rest, u16::from_be_bytes, "UTF-16 BE");
+    }
+    // UTF-16 without a byte-order mark: text whose every other byte is zero. NUL is valid
+    // UTF-8, so this is looked for first.
+    let head = &bytes[..bytes.len().min(64)];
+    let zeros = |parity: usize| {
+        head.iter()
+            .enumerate()
+            .filter(|(i, b)| i % 2 == parity && **b == 0)
+            .count()
+    };
+    let half = head.len() / 2;
+    if half >= 2 && (zeros(0) == half || zeros(1) == half) {
+        return Err((
+            0,
+            "the file looks like UTF-16 without a byte-order mark, which cannot be told apart \
+             from other encodings"
+                .to_string(),
+        ));
+    }
+    utf8(bytes).map(Cow::Borrowed)
+}
+
 /// A serde_json error as its line, column and message. serde_json appends " at line L
 /// column C", which is dropped because messages put the location in front; a syntax error
 /// and a file that ends early are said as such.
@@ -51,5 +117,24 @@ mod tests {
         assert_eq!(line_column(b"ab\ncd", 0), (1, 1));
         assert_eq!(line_column(b"ab\ncd", 4), (2, 2));
         assert_eq!(line_column(b"ab\n", 3), (2, 1));
+    }
+
+    #[test]
+    fn byte_order_marks_name_the_encoding() {
+        use super::unicode_text;
+        assert_eq!(unicode_text(b"\xEF\xBB\xBF{}").as_deref(), Ok("{}"));
+        assert_eq!(unicode_text(b"\xFF\xFE{\0}\0").as_deref(), Ok("{}"));
+        assert_eq!(unicode_text(b"\xFE\xFF\0{\0}").as_deref(), Ok("{}"));
+        assert_eq!(unicode_text("{\"é\"}".as_bytes()).as_deref(), Ok("{\"é\"}"));
+        let odd = unicode_text(b"\xFF\xFE{\0}").unwrap_err();
+        assert!(odd.1.contains("truncated"), "{odd:?}");
+        let bare = unicode_text(b"{\0\"\0a\0\"\0:\01\0}\0").unwrap_err();
+        assert!(
+            bare.1.contains("UTF-16 without a byte-order mark"),
+            "{bare:?}"
+        );
+        let latin1 = unicode_text(b"{\"caf\xE9\"}").unwrap_err();
+        assert_eq!(latin1.0, 5);
+        assert!(latin1.1.contains("0xE9"), "{latin1:?}");
     }
 }

@@ -58,11 +58,22 @@ pub fn verify(
             again.policy.sha256, report.policy.sha256
         ));
     }
-    if again.findings != report.findings {
-        let differing = again
-            .findings
+    // A plan's classes come from comparing it with the existing estate, and its source
+    // locations from the `.tf` files: neither is in the planned snapshot, so neither can
+    // be recomputed here; everything else is.
+    let judged = |findings: &[crate::findings::Finding]| {
+        let mut findings = findings.to_vec();
+        for f in &mut findings {
+            f.change = None;
+            f.source = None;
+        }
+        findings
+    };
+    let (recomputed, reported) = (judged(&again.findings), judged(&report.findings));
+    if recomputed != reported {
+        let differing = recomputed
             .iter()
-            .zip(&report.findings)
+            .zip(&reported)
             .filter(|(a, b)| a != b)
             .count()
             + again.findings.len().abs_diff(report.findings.len());

@@ -137,7 +137,8 @@ fn terraform_fixes(findings: &mut [Finding], addresses: &BTreeMap<String, String
     }
 }
 
-/// Removes the COL004 findings of unknowns no verdict rests on.
+/// Removes the COL004 findings of unknowns no verdict rests on. An unknown that stands
+/// alone (what it decides is not in the planned estate) is always kept.
 fn drop_undeciding(
     facts: &PlanFacts,
     used: &std::collections::BTreeSet<(&str, &str, &str)>,
@@ -146,7 +147,7 @@ fn drop_undeciding(
     let decides_nothing: std::collections::BTreeSet<(&str, &str, &str)> = facts
         .unknowns
         .iter()
-        .filter(|u| !u.affects.is_empty() && !u.affects_coverage)
+        .filter(|u| !u.standalone)
         .map(|u| {
             (
                 u.resource_id.as_str(),

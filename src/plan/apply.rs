@@ -6,7 +6,7 @@
 //! that lies outside both the plan and the existing estate, is recorded as a
 //! [`PlanUnknown`]; evaluation turns every finding that depends on it into `unknown`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -57,10 +57,43 @@ pub struct PlannedEstate {
     pub snapshot: Snapshot,
     /// Deletions and retention changes, read from the plan's before and after values.
     pub changes: Vec<PlanChange>,
+    /// The resources the plan creates, updates, replaces or deletes, by id.
+    pub changed: ChangedResources,
+}
+
+/// What a plan changes, named by the ids of the existing and the planned estate, for the
+/// gate to tell an old problem the plan touches from one it leaves alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedResources {
+    /// Every resource the plan creates, updates, replaces or deletes (its id before and
+    /// after, or its placeholder), and every bucket whose versioning, lifecycle, encryption
+    /// or public access block it changes.
+    pub ids: BTreeSet<String>,
+    /// Those it creates, a replacement included.
+    pub created: BTreeSet<String>,
+    /// The account and region of each change.
+    pub places: BTreeSet<(String, String)>,
 }
 
 /// The rules a value depends on, by id or id prefix (see `PlanUnknown::affects`).
 type Rules = &'static [&'static str];
+
+/// How far an unknown value reaches beyond the findings of `affects` on its own resource.
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    /// Only those findings.
+    Own,
+    /// Also every coverage failure of its account and region (a flow log whose traffic
+    /// type is unknown could mend one).
+    CoverageFailures,
+    /// What it decides is not in the planned estate, so no finding carries it: it is
+    /// reported on its own, and with `coverage` it also reaches every coverage failure of
+    /// its place.
+    Unplaced { coverage: bool },
+}
+
+/// Every rule about a flow log: what a flow log the plan cannot place would be judged by.
+const FLOW_LOG_RULES: Rules = &["COV", "FLS", "DST", "CWL", "S3L", "SEC"];
 
 /// The resource types that become resources of the snapshot.
 const PLACED_TYPES: &[&str] = &[
@@ -124,6 +157,7 @@ pub fn apply(
             ..PlanFacts::default()
         },
         changes: Vec::new(),
+        changed: ChangedResources::default(),
         destroyed: Default::default(),
         index,
     };
@@ -139,10 +173,12 @@ pub fn apply(
         .collect();
     builder.build();
     builder.record_addresses();
+    builder.record_changed();
     let Builder {
         mut snapshot,
         mut facts,
         mut changes,
+        changed,
         ..
     } = builder;
     facts.unknowns.sort();
@@ -155,7 +191,11 @@ pub fn apply(
         snapshot.collected_at = t.clone();
     }
     snapshot.plan = Some(facts);
-    Ok(PlannedEstate { snapshot, changes })
+    Ok(PlannedEstate {
+        snapshot,
+        changes,
+        changed,
+    })
 }
 
 /// The account the default AWS provider is pinned to, when its configuration says so as a
@@ -203,6 +243,7 @@ struct Builder<'a> {
     account: String,
     facts: PlanFacts,
     changes: Vec<PlanChange>,
+    changed: ChangedResources,
     /// Ids of VPCs, subnets and interfaces the plan destroys.
     destroyed: std::collections::BTreeSet<String>,
 }
@@ -228,7 +269,7 @@ impl<'a> Builder<'a> {
     fn planned_id(&self, i: usize) -> String {
         let inst = self.inst(i);
         let placeholder = |prefix: &str| format!("{prefix}({})", inst.address());
-        let known_id = || inst.after_str("id").map(str::to_string);
+        let known_id = || inst.known_str("id").map(str::to_string);
         match inst.resource_type() {
             "aws_vpc" | "aws_default_vpc" => known_id().unwrap_or_else(|| placeholder("vpc-")),
             "aws_subnet" => known_id().unwrap_or_else(|| placeholder("subnet-")),
@@ -239,11 +280,11 @@ impl<'a> Builder<'a> {
                 known_id().unwrap_or_else(|| placeholder("tgw-attach-"))
             }
             "aws_cloudwatch_log_group" | "aws_kinesis_firehose_delivery_stream" => inst
-                .after_str("name")
+                .known_str("name")
                 .map(str::to_string)
                 .unwrap_or_else(|| placeholder("")),
             "aws_s3_bucket" => inst
-                .after_str("bucket")
+                .known_str("bucket")
                 .map(str::to_string)
                 .unwrap_or_else(|| placeholder("")),
             _ => known_id().unwrap_or_else(|| placeholder("")),
@@ -262,9 +303,15 @@ impl<'a> Builder<'a> {
         resource_id: &str,
         attribute: &str,
         reason: String,
-        affects: &[&str],
-        affects_coverage: bool,
+        affects: Rules,
+        reach: Reach,
     ) {
+        debug_assert!(!affects.is_empty(), "an unknown decides something");
+        let (affects_coverage, standalone) = match reach {
+            Reach::Own => (false, false),
+            Reach::CoverageFailures => (true, false),
+            Reach::Unplaced { coverage } => (coverage, true),
+        };
         self.facts.unknowns.push(PlanUnknown {
             account_id: self.account.clone(),
             region: self.regions[i].clone(),
@@ -274,13 +321,14 @@ impl<'a> Builder<'a> {
             reason,
             affects: affects.iter().map(|r| r.to_string()).collect(),
             affects_coverage,
+            standalone,
         });
     }
 
     /// Follows an attribute that names a resource of a `wanted` type to that resource's id.
     fn target(&mut self, i: usize, attribute: &str, wanted: &[&str]) -> Target {
         let inst = self.inst(i);
-        if let Some(v) = inst.after_str(attribute) {
+        if let Some(v) = inst.known_str(attribute) {
             return Target::Id(v.to_string());
         }
         // Unknown but not configured: the provider computes it from another attribute
@@ -317,7 +365,7 @@ impl<'a> Builder<'a> {
         i: usize,
         resource_id: &str,
         attribute: &str,
-        affects: &[&str],
+        affects: Rules,
         affects_coverage: bool,
     ) -> Option<Value> {
         let inst = self.inst(i);
@@ -338,7 +386,11 @@ impl<'a> Builder<'a> {
                     self.inst(i).address()
                 ),
                 affects,
-                affects_coverage,
+                if affects_coverage {
+                    Reach::CoverageFailures
+                } else {
+                    Reach::Own
+                },
             );
         }
         None
@@ -396,6 +448,46 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Whether the plan does anything to the instance (not `no-op`, not a data `read`).
+    fn acts_on(&self, i: usize) -> bool {
+        self.inst(i)
+            .change
+            .change
+            .actions
+            .iter()
+            .any(|a| matches!(a.as_str(), "create" | "update" | "delete"))
+    }
+
+    /// Records that the plan changes `id` through instance `i`.
+    fn touch(&mut self, i: usize, id: &str) {
+        if !self.acts_on(i) {
+            return;
+        }
+        let actions = &self.inst(i).change.change.actions;
+        if actions.iter().any(|a| a == "create") {
+            self.changed.created.insert(id.to_string());
+        }
+        self.changed.ids.insert(id.to_string());
+        let place = (self.account.clone(), self.regions[i].clone());
+        self.changed.places.insert(place);
+    }
+
+    /// Each placed resource the plan acts on, by its id after apply and before.
+    fn record_changed(&mut self) {
+        for i in self.of_type(PLACED_TYPES) {
+            let field = match self.inst(i).resource_type() {
+                "aws_cloudwatch_log_group" | "aws_kinesis_firehose_delivery_stream" => "name",
+                "aws_s3_bucket" => "bucket",
+                _ => "id",
+            };
+            let id = self.ids[i].clone();
+            self.touch(i, &id);
+            if let Some(before) = self.before_id(i, field) {
+                self.touch(i, &before);
+            }
+        }
+    }
+
     fn build(&mut self) {
         self.vpcs();
         self.subnets();
@@ -435,7 +527,14 @@ impl<'a> Builder<'a> {
             }
             Target::Id(container) => {
                 let reason = self.outside(&container, "it cannot be judged");
-                self.unknown(i, &id, attribute, reason, &[], false);
+                self.unknown(
+                    i,
+                    &id,
+                    attribute,
+                    reason,
+                    &["COV"],
+                    Reach::Unplaced { coverage: false },
+                );
                 None
             }
             Target::Unset | Target::Unknown(_) => {
@@ -443,7 +542,14 @@ impl<'a> Builder<'a> {
                     "the {what} of {} is not known before apply",
                     self.inst(i).address()
                 );
-                self.unknown(i, &id, attribute, reason, &[], true);
+                self.unknown(
+                    i,
+                    &id,
+                    attribute,
+                    reason,
+                    &["COV"],
+                    Reach::Unplaced { coverage: true },
+                );
                 None
             }
         }
@@ -744,6 +850,7 @@ impl<'a> Builder<'a> {
             for i in self.of_type(&[resource_type]) {
                 match self.target(i, "bucket", &["aws_s3_bucket"]) {
                     Target::Id(bucket) => {
+                        self.touch(i, &bucket);
                         if self.inst(i).deleted() {
                             self.delete_bucket_setting(i, kind, &bucket);
                         } else {
@@ -757,7 +864,14 @@ impl<'a> Builder<'a> {
                             "the bucket of {} is not known before apply, so any bucket's {kind} may be the one it sets",
                             self.inst(i).address()
                         );
-                        self.unknown(i, &id, "bucket", reason, &[], false);
+                        self.unknown(
+                            i,
+                            &id,
+                            "bucket",
+                            reason,
+                            &["S3L", "SEC"],
+                            Reach::Unplaced { coverage: false },
+                        );
                         let names: Vec<String> = self
                             .of_type(&["aws_s3_bucket"])
                             .into_iter()
@@ -773,7 +887,7 @@ impl<'a> Builder<'a> {
                                     self.inst(i).address()
                                 ),
                                 &["S3L", "SEC"],
-                                false,
+                                Reach::Own,
                             );
                         }
                     }
@@ -914,7 +1028,12 @@ impl<'a> Builder<'a> {
                     let reason = format!(
                         "bucket {name} exists already and the plan does not show its {setting}; pass --with-snapshot or --live"
                     );
-                    self.unknown(i, &name, setting, reason, &[affects, "COL002"], false);
+                    let affects: Rules = match affects {
+                        "S3L" => &["S3L", "COL002"],
+                        "SEC001" => &["SEC001", "COL002"],
+                        _ => &["SEC002", "COL002"],
+                    };
+                    self.unknown(i, &name, setting, reason, affects, Reach::Own);
                 }
             }
             self.snapshot.buckets.retain(|b| b.name != name);
@@ -945,7 +1064,7 @@ impl<'a> Builder<'a> {
                 "`{attribute}` of {} is known only after apply",
                 inst.address()
             );
-            self.unknown(i, name, attribute, reason, &["S3L", "SEC"], false);
+            self.unknown(i, name, attribute, reason, &["S3L", "SEC"], Reach::Own);
             return None;
         }
         created.then(Vec::new)
@@ -1027,11 +1146,22 @@ impl<'a> Builder<'a> {
                         "this plan deletes flow log {flow_log_id} on {}",
                         self.outside(&on, "what still covers it is unknown")
                     );
-                    self.unknown(i, &on, "coverage", reason, &[], false);
+                    self.unknown(
+                        i,
+                        &on,
+                        "coverage",
+                        reason,
+                        &["COV"],
+                        Reach::Unplaced { coverage: false },
+                    );
                 }
                 continue;
             }
             let Some(record) = self.flow_log(i, &id, &region, base_record) else {
+                // Replaced by a log the plan cannot place: the one it replaces is gone all
+                // the same.
+                let flow_logs = &mut self.region_mut(&region).flow_logs;
+                upsert(flow_logs, None, before.as_deref(), |f| &f.flow_log_id);
                 continue;
             };
             self.check_destination(i, &record, &region);
@@ -1066,7 +1196,14 @@ impl<'a> Builder<'a> {
                 Target::Unset => continue,
                 Target::Id(r) => resource = Some(r),
                 Target::Unknown(reason) => {
-                    self.unknown(i, id, field, reason, &[], true);
+                    self.unknown(
+                        i,
+                        id,
+                        field,
+                        reason,
+                        FLOW_LOG_RULES,
+                        Reach::Unplaced { coverage: true },
+                    );
                     return None;
                 }
             }
@@ -1077,12 +1214,26 @@ impl<'a> Builder<'a> {
                 "{} names no VPC, subnet, ENI or transit gateway the plan shows",
                 self.inst(i).address()
             );
-            self.unknown(i, id, "vpc_id", reason, &[], true);
+            self.unknown(
+                i,
+                id,
+                "vpc_id",
+                reason,
+                FLOW_LOG_RULES,
+                Reach::Unplaced { coverage: true },
+            );
             return None;
         };
         if !self.resource_known(region, &resource_id) {
             let reason = self.outside(&resource_id, "nothing about this flow log can be judged");
-            self.unknown(i, id, "resource", reason, &[], false);
+            self.unknown(
+                i,
+                id,
+                "resource",
+                reason,
+                FLOW_LOG_RULES,
+                Reach::Unplaced { coverage: false },
+            );
             return None;
         }
         let traffic = self.value(i, id, "traffic_type", &["FLS003"], true);
@@ -1202,7 +1353,7 @@ impl<'a> Builder<'a> {
                             "`log_destination` of {} comes from bucket {name}, but the plan does not show whether the expression adds a key prefix to its ARN; --strict-references infers nothing",
                             self.inst(i).address()
                         );
-                        self.unknown(i, &name, attribute, reason, &["S3L"], false);
+                        self.unknown(i, &name, attribute, reason, &["S3L"], Reach::Own);
                     } else {
                         self.facts.inferences.push(PlanInference {
                             resource_ids: vec![id.to_string(), name.clone()],
@@ -1219,7 +1370,7 @@ impl<'a> Builder<'a> {
             }
             Target::Unset => (None, None),
             Target::Unknown(reason) => {
-                self.unknown(i, id, attribute, reason, DESTINATION_RULES, false);
+                self.unknown(i, id, attribute, reason, DESTINATION_RULES, Reach::Own);
                 (None, None)
             }
         }
@@ -1280,7 +1431,7 @@ impl<'a> Builder<'a> {
             "existence",
             reason.clone(),
             DESTINATION_RULES,
-            false,
+            Reach::Own,
         );
         self.unknown(
             i,
@@ -1288,7 +1439,7 @@ impl<'a> Builder<'a> {
             "log_destination",
             reason,
             DESTINATION_RULES,
-            false,
+            Reach::Own,
         );
     }
 

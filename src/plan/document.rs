@@ -1,7 +1,13 @@
 //! The JSON that `terraform show -json PLANFILE` (or `tofu show -json`) writes, as far as
-//! flowaudit reads it. Terraform documents the format in "JSON Output Format"; minor
-//! versions of `format_version` only add fields, so any 1.x is read, and unknown fields are
-//! ignored.
+//! flowaudit reads it. Terraform documents the format in "JSON Output Format".
+//!
+//! Every `format_version` from 0.1 up to, not including, 2.0 is read, as HashiCorp's own
+//! reader (terraform-json) does: 0.1 from Terraform 0.12 to 0.15, 0.2 from 1.0, and 1.0 to
+//! 1.2 from 1.1 on. The versions only add fields (`relevant_attributes`, `checks`,
+//! `timestamp`, the sensitivity maps), and flowaudit reads none that older plans lack.
+//! References differ: up to Terraform 0.13 a reference names only the resource
+//! (`aws_vpc.main`), later ones add the attribute (`aws_vpc.main.id`) beside it; both are
+//! followed alike. Unknown fields are ignored.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,8 +19,9 @@ use serde_json::Value;
 
 use crate::destination::Destination;
 
-/// The major version of `format_version` this build reads.
-pub const FORMAT_MAJOR: u64 = 1;
+/// The `format_version`s this build reads: from 0.1 up to, not including, this major
+/// version.
+pub const FORMAT_MAJOR: u64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -25,7 +32,7 @@ pub enum PlanError {
     },
     #[error(
         "plan {path}:{line}:{column}: {message}. Expected the JSON of `terraform show -json \
-         PLANFILE` or `tofu show -json PLANFILE` (format_version 1.x)"
+         PLANFILE` or `tofu show -json PLANFILE` (format_version 0.1 to 1.x)"
     )]
     Parse {
         path: PathBuf,
@@ -197,10 +204,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<PlanDocument, PlanError> {
         column,
         message,
     };
-    let text = crate::location::utf8(bytes).map_err(|(offset, message)| {
+    let text = crate::location::unicode_text(bytes).map_err(|(offset, message)| {
         let (line, column) = crate::location::line_column(bytes, offset);
-        located(line, column, message)
+        located(
+            line,
+            column,
+            format!(
+                "{message}. Write the plan as UTF-8, for example in PowerShell: `terraform \
+                 show -json plan.tfplan | Out-File -Encoding utf8 plan.json`"
+            ),
+        )
     })?;
+    let text: &str = &text;
     // One pass when the plan is good; the version is probed only to explain a failure, so
     // that a plan of another format gets that message rather than one about whatever field
     // it happens to lack.
@@ -234,17 +249,19 @@ fn supported_format_version<'de, D: Deserializer<'de>>(d: D) -> Result<String, D
     impl Visitor<'_> for VersionVisitor {
         type Value = String;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            write!(f, "a format_version string such as \"1.2\"")
+            write!(f, "a format_version string such as \"1.2\" or \"0.1\"")
         }
         // Raising the error inside the visitor lets serde_json attach this value's position.
         fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-            let major = v.split('.').next().and_then(|m| m.parse::<u64>().ok());
-            if major == Some(FORMAT_MAJOR) {
-                Ok(v.to_string())
-            } else {
-                Err(E::custom(format!(
-                    "format_version \"{v}\" is not supported; this flowaudit reads format_version {FORMAT_MAJOR}.x"
-                )))
+            let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+            let (major, minor) = (parts.next().flatten(), parts.next().flatten());
+            // From 0.1 up to, not including, FORMAT_MAJOR.0, as terraform-json accepts.
+            match (major, minor) {
+                (Some(0), Some(minor)) if minor >= 1 => Ok(v.to_string()),
+                (Some(major), _) if (1..FORMAT_MAJOR).contains(&major) => Ok(v.to_string()),
+                _ => Err(E::custom(format!(
+                    "format_version \"{v}\" is not supported; this flowaudit reads format_version 0.1 up to, not including, {FORMAT_MAJOR}.0 (Terraform 0.12 and later, OpenTofu)"
+                ))),
             }
         }
     }

@@ -4,9 +4,10 @@
 mod apply;
 mod changes;
 mod document;
+pub mod gate;
 mod references;
 mod shapes;
 
-pub use apply::{PlacementError, PlanOptions, PlannedEstate, apply};
+pub use apply::{ChangedResources, PlacementError, PlanOptions, PlannedEstate, apply};
 pub use changes::compare;
 pub use document::{FORMAT_MAJOR, PlanDocument, PlanError, load, parse};

@@ -65,14 +65,31 @@ impl Instance<'_> {
             .filter(|v| !v.is_null())
     }
 
-    /// The attribute, or anything inside it, is known only after apply.
+    /// The attribute's value as the plan leaves the resource: planned, or for a resource the
+    /// plan deletes (whose `after` is null), the value it had before.
+    pub fn known(&self, attribute: &str) -> Option<&Value> {
+        if self.deleted() {
+            self.before(attribute)
+        } else {
+            self.after(attribute)
+        }
+    }
+
+    pub fn known_str(&self, attribute: &str) -> Option<&str> {
+        self.known(attribute).and_then(Value::as_str)
+    }
+
+    /// The attribute, or anything inside it, is known only after apply. Nothing of a
+    /// resource being deleted is.
     pub fn unknown(&self, attribute: &str) -> bool {
-        self.change
-            .change
-            .after_unknown
-            .as_ref()
-            .and_then(|u| u.get(attribute))
-            .is_some_and(contains_true)
+        !self.deleted()
+            && self
+                .change
+                .change
+                .after_unknown
+                .as_ref()
+                .and_then(|u| u.get(attribute))
+                .is_some_and(contains_true)
     }
 
     pub fn after_str(&self, attribute: &str) -> Option<&str> {
@@ -416,7 +433,10 @@ impl<'a> PlanIndex<'a> {
         }
     }
 
-    /// The one resource of a wanted type in the module instance, when there is exactly one.
+    /// The one resource of a wanted type in the module instance, when there is exactly one;
+    /// failing any there, the one in its child module instances, at any depth (a local
+    /// that reads a child module's output: `local.log_destination =
+    /// module.cloudwatch_log_group[0].log_group.arn`).
     fn infer(
         &self,
         module: &str,
@@ -435,17 +455,20 @@ impl<'a> PlanIndex<'a> {
                 chain.join(" -> ")
             ));
         }
-        let candidates: Vec<usize> = self
-            .in_module(module)
-            .filter(|&i| {
-                wanted.contains(&self.instances[i].resource_type()) && !self.instances[i].deleted()
-            })
-            .collect();
+        let live_wanted = |i: &usize| {
+            wanted.contains(&self.instances[*i].resource_type()) && !self.instances[*i].deleted()
+        };
+        let mut candidates: Vec<usize> = self.in_module(module).filter(live_wanted).collect();
+        let mut place_text = place.clone();
+        if candidates.is_empty() {
+            candidates = self.below_module(module).filter(live_wanted).collect();
+            place_text = format!("{place} and its child modules");
+        }
         match candidates.as_slice() {
             [only] => {
                 let inst = &self.instances[*only];
                 chain.push(format!(
-                    "{} (the only {} in {place})",
+                    "{} (the only {} in {place_text})",
                     inst.address(),
                     inst.resource_type()
                 ));
@@ -456,20 +479,30 @@ impl<'a> PlanIndex<'a> {
                 }
             }
             [] => Resolution::Unknown(format!(
-                "{} goes through {through}, which the plan does not show, and {place} has no {}",
+                "{} goes through {through}, which the plan does not show, and {place_text} has no {}",
                 chain.join(" -> "),
                 wanted.join(" or ")
             )),
             many => {
                 let names: Vec<&str> = many.iter().map(|&i| self.instances[i].address()).collect();
                 Resolution::Unknown(format!(
-                    "{} goes through {through}, which the plan does not show, and {place} has {} candidates: {}",
+                    "{} goes through {through}, which the plan does not show, and {place_text} has {} candidates: {}",
                     chain.join(" -> "),
                     many.len(),
                     names.join(", ")
                 ))
             }
         }
+    }
+
+    /// The instances in the child module instances of `module`, at any depth.
+    fn below_module<'s>(&'s self, module: &'s str) -> impl Iterator<Item = usize> + 's {
+        let prefix = if module.is_empty() {
+            "module.".to_string()
+        } else {
+            format!("{module}.module.")
+        };
+        (0..self.instances.len()).filter(move |&i| self.instances[i].module.starts_with(&prefix))
     }
 
     fn in_module<'s>(&'s self, module: &'s str) -> impl Iterator<Item = usize> + 's {

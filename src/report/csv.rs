@@ -2,7 +2,7 @@
 
 use super::Report;
 
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 15] = [
     "rule_id",
     "category",
     "severity",
@@ -16,6 +16,8 @@ pub const COLUMNS: [&str; 13] = [
     "message",
     "remediation",
     "waiver_expires",
+    "change",
+    "source",
 ];
 
 pub fn render(report: &Report) -> Result<String, csv::Error> {
@@ -36,6 +38,8 @@ pub fn render(report: &Report) -> Result<String, csv::Error> {
             &f.message,
             &f.remediation,
             f.waiver.as_ref().map(|w| w.expires.as_str()).unwrap_or(""),
+            f.change.map(|c| c.as_str()).unwrap_or(""),
+            &super::source_text(f).unwrap_or_default(),
         ])?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;

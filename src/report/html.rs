@@ -201,12 +201,21 @@ fn waiver_table(waivers: &[&WaiverUse]) -> String {
 fn finding_block(f: &Finding) -> String {
     let evidence = serde_json::to_string_pretty(&f.evidence.to_value()).unwrap_or_default();
     format!(
-        "<div class=\"finding\"><div><span class=\"{status}\">{status_text}</span> · <b>{sev}</b> · <code>{rule}</code> · <code>{res}</code> · {acct} {region}</div><p>{msg}</p>{fix}<details open><summary>Evidence</summary><pre>{ev}</pre></details></div>",
+        "<div class=\"finding\"><div><span class=\"{status}\">{status_text}</span> · <b>{sev}</b> · <code>{rule}</code> · <code>{res}</code>{at} · {acct} {region}{change}</div><p>{msg}</p>{fix}<details open><summary>Evidence</summary><pre>{ev}</pre></details></div>",
         status = f.status.as_str(),
         status_text = f.status.as_str().to_uppercase(),
         sev = f.severity,
         rule = e(&f.rule_id),
         res = e(&f.resource_id),
+        at = f
+            .source
+            .as_ref()
+            .map(|at| format!(" at <code>{}</code>", e(&at.file_line())))
+            .unwrap_or_default(),
+        change = f
+            .change
+            .map(|c| format!(" · <i>{c}</i>"))
+            .unwrap_or_default(),
         acct = e(&f.account_id),
         region = e(&f.region),
         msg = e(&f.message_with_age()),

@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, WaiverUse};
 use crate::findings::{CoverageCell, Finding, OutOfScope, PlanChange, Summary};
+use crate::plan::gate::GateSummary;
 use crate::policy::Policy;
 use crate::snapshot::Snapshot;
 
 /// Bumped on any change a consumer of the JSON could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 3;
+pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolRef {
@@ -51,6 +52,9 @@ pub struct Report {
     /// with the existing estate every check it turns from pass to a problem).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plan_changes: Vec<PlanChange>,
+    /// For `flowaudit plan`: the gate the run was judged by, and its problems by class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateSummary>,
     pub findings: Vec<Finding>,
 }
 
@@ -86,6 +90,8 @@ struct ReportHead<'r> {
     waivers: &'r [WaiverUse],
     #[serde(skip_serializing_if = "<[PlanChange]>::is_empty")]
     plan_changes: &'r [PlanChange],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gate: Option<&'r GateSummary>,
 }
 
 impl Report {
@@ -124,8 +130,14 @@ impl Report {
             out_of_scope: evaluation.out_of_scope,
             waivers: evaluation.waivers,
             plan_changes: Vec::new(),
+            gate: None,
             findings: evaluation.findings,
         }
+    }
+
+    /// Whether a problem can fail the run: every one, unless a plan's gate leaves it out.
+    pub fn counts(&self, finding: &Finding) -> bool {
+        self.gate.is_none_or(|g| g.mode.counts(finding.change))
     }
 
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
@@ -149,6 +161,7 @@ impl Report {
             out_of_scope: &self.out_of_scope,
             waivers: &self.waivers,
             plan_changes: &self.plan_changes,
+            gate: self.gate.as_ref(),
         })?;
         // The head ends with "\n}"; the findings go in before that brace.
         let open = head.strip_suffix(b"\n}").unwrap_or(&head);

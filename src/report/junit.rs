@@ -59,10 +59,20 @@ pub fn render(report: &Report) -> std::io::Result<String> {
                 format!("{}.{}", f.category, f.rule_id).as_str(),
             ));
             let child = match f.status {
+                // A problem a plan's gate does not count does not fail the suite.
+                _ if f.status.is_problem() && !report.counts(f) => Some((
+                    "skipped",
+                    format!(
+                        "{}, not counted by this gate: {}",
+                        f.change.map(|c| c.as_str()).unwrap_or("not counted"),
+                        f.message
+                    ),
+                    String::new(),
+                )),
                 Status::Pass => None,
-                Status::Fail => Some(("failure", f.message.clone(), f.remediation.clone())),
+                Status::Fail => Some(("failure", with_change(f), f.remediation.clone())),
                 Status::Error | Status::Unknown => {
-                    Some(("error", f.message.clone(), f.remediation.clone()))
+                    Some(("error", with_change(f), f.remediation.clone()))
                 }
                 Status::Waived => Some((
                     "skipped",
@@ -104,4 +114,12 @@ pub fn render(report: &Report) -> std::io::Result<String> {
     let mut out = String::from_utf8_lossy(&w.into_inner()).into_owned();
     out.push('\n');
     Ok(out)
+}
+
+/// A problem's message, after its class when a plan's gate gave it one.
+fn with_change(f: &crate::findings::Finding) -> String {
+    match f.change {
+        Some(c) => format!("[{c}] {}", f.message),
+        None => f.message.clone(),
+    }
 }

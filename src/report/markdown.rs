@@ -8,6 +8,44 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// One table per category of the problems a gate counts (or, `counted` false, leaves out),
+/// under headings of `level`.
+fn problem_tables(report: &Report, counted: bool, level: &str) -> String {
+    let mut out = String::new();
+    let with_change = report.gate.is_some();
+    for (category, rows) in super::problems_by_category(report, counted) {
+        let (change_head, change_rule) = if with_change {
+            (" change |", "---|")
+        } else {
+            ("", "")
+        };
+        out.push_str(&format!(
+            "\n{level} {category}\n\n| severity | rule |{change_head} resource | account / region | problem | fix |\n|---|---|{change_rule}---|---|---|---|\n"
+        ));
+        for f in rows {
+            let change = match (with_change, f.change) {
+                (true, Some(c)) => format!(" {c} |"),
+                (true, None) => " |".to_string(),
+                (false, _) => String::new(),
+            };
+            let at = super::source_text(f)
+                .map(|at| format!(" ({at})"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "| {} | `{}` |{change} `{}`{at} | {} {} | {} | {} |\n",
+                f.severity,
+                f.rule_id,
+                cell(&f.resource_id),
+                f.account_id,
+                f.region,
+                cell(&f.message_with_age()),
+                cell(&f.remediation)
+            ));
+        }
+    }
+    out
+}
+
 pub fn render(report: &Report) -> String {
     let mut out = format!(
         "## flowaudit: {}\nPolicy `{}` (sha256 `{}`), snapshot collected {} (sha256 `{}`), evaluated on {}, flowaudit {}.\n",
@@ -38,20 +76,10 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!("- {}\n", cell(&c.change)));
         }
     }
-    for (category, rows) in super::problems_by_category(report) {
-        out.push_str(&format!("\n### {category}\n\n| severity | rule | resource | account / region | problem | fix |\n|---|---|---|---|---|---|\n"));
-        for f in rows {
-            out.push_str(&format!(
-                "| {} | `{}` | `{}` | {} {} | {} | {} |\n",
-                f.severity,
-                f.rule_id,
-                cell(&f.resource_id),
-                f.account_id,
-                f.region,
-                cell(&f.message_with_age()),
-                cell(&f.remediation)
-            ));
-        }
+    out.push_str(&problem_tables(report, true, "###"));
+    if let Some(heading) = super::not_counted_heading(report) {
+        out.push_str(&format!("\n### {heading}\n"));
+        out.push_str(&problem_tables(report, false, "####"));
     }
     let waived: Vec<&Finding> = report
         .findings

@@ -62,7 +62,9 @@ pub fn render_to(
 
 /// Failures and errors per category, in category order, most severe first within each (and
 /// otherwise in the report's own order). Categories without problems are left out.
-fn problems_by_category(report: &Report) -> Vec<(Category, Vec<&Finding>)> {
+/// `counted` picks the problems that can fail the run, or (false) those a plan's gate
+/// leaves out, which reports list after the rest.
+fn problems_by_category(report: &Report, counted: bool) -> Vec<(Category, Vec<&Finding>)> {
     Category::ALL
         .into_iter()
         .filter_map(|category| {
@@ -70,6 +72,7 @@ fn problems_by_category(report: &Report) -> Vec<(Category, Vec<&Finding>)> {
                 .findings
                 .iter()
                 .filter(|f| f.category == category && f.status.is_problem())
+                .filter(|f| report.counts(f) == counted)
                 .collect();
             rows.sort_by_key(|f| std::cmp::Reverse(f.severity));
             (!rows.is_empty()).then_some((category, rows))
@@ -95,10 +98,45 @@ pub fn summary_line(report: &Report) -> String {
     } else {
         String::new()
     };
+    let gate = match &report.gate {
+        Some(g) => format!(
+            "; gate `{}`: {} introduced, {} touched, {} pre-existing{}",
+            g.mode.as_str(),
+            g.introduced,
+            g.touched,
+            g.pre_existing,
+            match g.not_counted() {
+                0 => String::new(),
+                n => format!(" ({n} not counted)"),
+            }
+        ),
+        None => String::new(),
+    };
     format!(
-        "{} failed, {} errors{unknown}, {} waived, {} passed\n",
+        "{} failed, {} errors{unknown}, {} waived, {} passed{gate}\n",
         s.fail, s.error, s.waived, s.pass
     )
+}
+
+/// The heading over the problems a plan's gate does not count.
+fn not_counted_heading(report: &Report) -> Option<String> {
+    let gate = report.gate.as_ref()?;
+    let n = gate.not_counted();
+    (n > 0).then(|| {
+        let what = match gate.mode {
+            crate::plan::gate::Gate::Introduced => "pre-existing or touched",
+            _ => "pre-existing",
+        };
+        format!(
+            "Not counted by this gate (--gate {}): {n} {what} problems, which do not fail it",
+            gate.mode.as_str()
+        )
+    })
+}
+
+/// A finding's place in the Terraform configuration, `file:line`, when a plan knows it.
+fn source_text(f: &Finding) -> Option<String> {
+    f.source.as_ref().map(crate::findings::SourceLocation::file_line)
 }
 
 pub use crate::digest::sha256_hex;

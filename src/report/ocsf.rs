@@ -88,7 +88,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
                     "account": { "uid": f.account_id, "type": "AWS Account", "type_id": 10 },
                 },
                 "remediation": { "desc": f.remediation },
-                "unmapped": { "waiver": f.waiver, "profile": f.profile, "policy_sha256": report.policy.sha256, "snapshot_sha256": report.snapshot.sha256 },
+                "unmapped": { "waiver": f.waiver, "profile": f.profile, "policy_sha256": report.policy.sha256, "snapshot_sha256": report.snapshot.sha256, "change": f.change, "source": f.source },
             })
         })
         .collect();

@@ -54,19 +54,28 @@ fn finding_key(f: &Finding) -> [&str; 4] {
 
 fn observation(report: &Report, f: &Finding) -> Value {
     let [rule, account, region, resource] = finding_key(f);
+    let props: Vec<Value> = [
+        prop("rule-id", rule),
+        prop("status", f.status.as_str()),
+        prop("severity", f.severity.as_str()),
+        prop("account-id", account),
+        prop("region", region),
+        prop("resource-type", &f.resource_type),
+        prop("resource-id", resource),
+    ]
+    .into_iter()
+    .chain(f.change.map(|c| prop("plan-change", c.as_str())))
+    .chain(
+        f.source
+            .as_ref()
+            .map(|at| prop("terraform-source", &at.file_line())),
+    )
+    .collect();
     json!({
         "uuid": id(&["observation", rule, account, region, resource]),
         "title": format!("{rule} {resource}"),
         "description": f.message,
-        "props": [
-            prop("rule-id", rule),
-            prop("status", f.status.as_str()),
-            prop("severity", f.severity.as_str()),
-            prop("account-id", account),
-            prop("region", region),
-            prop("resource-type", &f.resource_type),
-            prop("resource-id", resource),
-        ],
+        "props": props,
         "methods": ["TEST"],
         "types": ["finding"],
         "origins": [{

@@ -1,11 +1,17 @@
 //! SARIF 2.1.0, for code-scanning dashboards. Each rule is a reportingDescriptor with its
 //! documentation; each failure, waiver and error is a result whose logical location is the
 //! resource's ARN. Passing checks are left out: SARIF lists problems.
+//!
+//! For a plan, a result whose resource is found in the `.tf` files also has a physical
+//! location (the file relative to the repository root, and the line of its block), which
+//! code scanning puts on the pull request's diff, and a `baselineState`: `new` for a
+//! problem the plan introduces, `updated` for an old one it touches, `unchanged` for one
+//! it leaves alone.
 
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::findings::{Severity, Status};
+use crate::findings::{ChangeClass, Severity, Status};
 use crate::rules::RULES;
 
 fn level(severity: Severity) -> &'static str {
@@ -83,6 +89,15 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             if let (Some(index), Value::Object(map)) = (rule_index, &mut result) {
                 map.insert("ruleIndex".into(), json!(index));
             }
+            if let (Some(class), Value::Object(map)) = (f.change, &mut result) {
+                map.insert("baselineState".into(), json!(baseline_state(class)));
+            }
+            if let (Some(at), Some(location)) = (&f.source, result.pointer_mut("/locations/0")) {
+                location["physicalLocation"] = json!({
+                    "artifactLocation": { "uri": at.file, "uriBaseId": "%SRCROOT%" },
+                    "region": { "startLine": at.line, "startColumn": at.column },
+                });
+            }
             if let (Status::Waived, Some(w), Value::Object(map)) = (f.status, &f.waiver, &mut result) {
                 map.insert(
                     "suppressions".into(),
@@ -116,6 +131,15 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
         }]
     });
     super::canonical_json(sarif)
+}
+
+/// How a plan's problem compares with the existing estate, in SARIF's words.
+fn baseline_state(class: ChangeClass) -> &'static str {
+    match class {
+        ChangeClass::Introduced => "new",
+        ChangeClass::Touched => "updated",
+        ChangeClass::PreExisting => "unchanged",
+    }
 }
 
 /// Whether a finding was judged, rather than left open for want of data (an error) or for

@@ -54,9 +54,13 @@ pub fn indented(text: &str, indent: &str, width: usize) -> String {
 fn stacked(rows: &[&Finding], style: TableStyle, width: usize) -> String {
     let mut out = String::new();
     for f in rows {
+        let change = f.change.map(|c| format!(" [{c}]")).unwrap_or_default();
+        let at = super::source_text(f)
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
         out.push_str(&indented(
             &format!(
-                "{} {} {} ({} {})",
+                "{} {} {}{at} ({} {}){change}",
                 severity_text(f.severity, style.colour),
                 f.rule_id,
                 f.resource_id,
@@ -130,6 +134,7 @@ fn severity_text(severity: Severity, colour: bool) -> String {
 
 fn table(rows: &[&Finding], with_fix: bool, style: TableStyle) -> String {
     let mut b = Builder::default();
+    let with_change = rows.iter().any(|f| f.change.is_some());
     let mut header = vec![
         "severity",
         "rule",
@@ -137,35 +142,71 @@ fn table(rows: &[&Finding], with_fix: bool, style: TableStyle) -> String {
         "account / region",
         "problem",
     ];
+    if with_change {
+        header.insert(2, "change");
+    }
     if with_fix {
         header.push("fix");
     }
     b.push_record(header);
     for f in rows {
+        let resource = match super::source_text(f) {
+            Some(at) => format!("{}\n{at}", f.resource_id),
+            None => f.resource_id.clone(),
+        };
         let mut record = vec![
             severity_text(f.severity, style.colour),
             f.rule_id.clone(),
-            f.resource_id.clone(),
+            resource,
             format!("{} {}", f.account_id, f.region),
             f.message_with_age(),
         ];
+        if with_change {
+            record.insert(2, f.change.map(|c| c.to_string()).unwrap_or_default());
+        }
         if with_fix {
             record.push(f.remediation.clone());
         }
         b.push_record(record);
     }
+    // The change column, when there is one, shifts the columns after it.
+    let shift = usize::from(with_change);
     let mut t = b.build();
     t.with(Style::sharp())
-        .with(Modify::new(Columns::new(2..3)).with(Width::wrap(RESOURCE_WIDTH)))
-        .with(Modify::new(Columns::new(4..5)).with(Width::wrap(PROBLEM_WIDTH).keep_words(true)));
+        .with(Modify::new(Columns::new(2 + shift..3 + shift)).with(Width::wrap(RESOURCE_WIDTH)))
+        .with(
+            Modify::new(Columns::new(4 + shift..5 + shift))
+                .with(Width::wrap(PROBLEM_WIDTH).keep_words(true)),
+        );
     if with_fix {
-        t.with(Modify::new(Columns::new(5..6)).with(Width::wrap(FIX_WIDTH).keep_words(true)));
+        t.with(
+            Modify::new(Columns::new(5 + shift..6 + shift))
+                .with(Width::wrap(FIX_WIDTH).keep_words(true)),
+        );
     }
     let text = t.to_string();
     match style.width {
         Some(w) if text_width(&text) > w => stacked(rows, style, w),
         _ => text,
     }
+}
+
+/// One table per category of the problems a gate counts (or, `counted` false, leaves out).
+fn problem_tables(report: &Report, counted: bool, style: TableStyle) -> String {
+    let mut out = String::new();
+    for (category, rows) in super::problems_by_category(report, counted) {
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                let n = rows.iter().filter(|f| f.severity == *sev).count();
+                (n > 0).then(|| format!("{n} {sev}"))
+            })
+            .collect();
+        out.push_str(&format!("\n{category} ({})\n", counts.join(", ")));
+        out.push_str(&table(&rows, true, style));
+        out.push('\n');
+    }
+    out
 }
 
 pub fn render(report: &Report, style: TableStyle) -> String {
@@ -197,17 +238,14 @@ pub fn render(report: &Report, style: TableStyle) -> String {
             }
         }
     }
-    for (category, rows) in super::problems_by_category(report) {
-        let counts: Vec<String> = Severity::ALL
-            .iter()
-            .filter_map(|sev| {
-                let n = rows.iter().filter(|f| f.severity == *sev).count();
-                (n > 0).then(|| format!("{n} {sev}"))
-            })
-            .collect();
-        out.push_str(&format!("\n{category} ({})\n", counts.join(", ")));
-        out.push_str(&table(&rows, true, style));
-        out.push('\n');
+    out.push_str(&problem_tables(report, true, style));
+    if let Some(heading) = super::not_counted_heading(report) {
+        let heading = match style.width {
+            Some(w) => indented(&heading, "", w),
+            None => format!("{heading}\n"),
+        };
+        out.push_str(&format!("\n{heading}"));
+        out.push_str(&problem_tables(report, false, style));
     }
     let waived: Vec<&Finding> = report
         .findings

@@ -178,7 +178,7 @@ fn plan_unknowns(ctx: &Context, out: &mut Vec<Finding>) {
             &subject,
             Verdict::unknown(
                 format!("{}: `{}` is unknown until apply: {}", u.address, u.attribute, u.reason),
-                json!({ "address": u.address, "attribute": u.attribute, "reason": u.reason, "affects": u.affects, "affects_coverage": u.affects_coverage }),
+                json!({ "address": u.address, "attribute": u.attribute, "reason": u.reason, "affects": u.affects, "affects_coverage": u.affects_coverage, "standalone": u.standalone }),
                 "supply the existing estate with --with-snapshot or --live, or make the value visible in the plan (refer to the resource itself, or give a literal value)",
             ),
         ));

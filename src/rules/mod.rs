@@ -245,6 +245,8 @@ impl Rule {
             remediation: verdict.remediation,
             waiver: None,
             history: None,
+            change: None,
+            source: None,
         }
     }
 }

@@ -100,14 +100,20 @@ pub struct PlanUnknown {
     /// The attribute, e.g. `vpc_id`, or what is missing, e.g. `lifecycle`.
     pub attribute: String,
     pub reason: String,
-    /// The rules whose findings on `resource_id` depend on the value: rule ids, or id
-    /// prefixes such as `CWL` for a whole category.
+    /// The rules whose findings depend on the value: rule ids, or id prefixes such as `CWL`
+    /// for a whole category. Never empty.
     pub affects: Vec<String>,
     /// The value could decide whether any VPC or gateway of its account and region is
     /// covered (a flow log whose resource or traffic type is unknown): their coverage
     /// failures are unknown too.
     #[serde(default)]
     pub affects_coverage: bool,
+    /// What the value decides is not in the planned estate (a subnet whose VPC is unknown, a
+    /// flow log on a resource outside the plan), so no finding can carry it: it is reported
+    /// on its own. Otherwise it is reported only when a finding on `resource_id` rests on
+    /// it.
+    #[serde(default)]
+    pub standalone: bool,
 }
 
 /// A reference followed through a local value or a variable the plan does not show, to the
