@@ -9,7 +9,17 @@ the AWS provider (v5) and terraform-aws-modules/vpc (v5) plan: computed ids and 
 unknown, optional+computed attributes left out of the configuration are unknown, nested
 blocks are lists.
 
-Run: python3 scripts/plan-fixtures.py   (rewrites fixtures/plans/*.json)
+Older plans: format_version 0.1 (Terraform 0.12 to 0.15) and 0.2 (1.0) twins of some
+plans are derived from them as those versions wrote them: no timestamp, relevant_attributes
+or checks, and for 0.12/0.13 no sensitivity maps and references that name only the resource
+(`aws_vpc.main`, never `aws_vpc.main.id`). One plan is also written as UTF-16 LE with a
+byte-order mark, as PowerShell's `>` saves it.
+
+fixtures/terraform/ holds a configuration's .tf files and the plan of it, for findings that
+point at file and line.
+
+Run: python3 scripts/plan-fixtures.py   (rewrites fixtures/plans/*.json and
+fixtures/terraform/plan.json)
 """
 import copy
 import json
@@ -169,7 +179,7 @@ class Plan:
             change["index"] = index
         self.changes.append(change)
 
-    def write(self, name):
+    def write(self, name, out=None):
         provider = {"region": {"constant_value": self.region}}
         if self.account:
             provider["allowed_account_ids"] = {"constant_value": [self.account]}
@@ -187,9 +197,71 @@ class Plan:
             "complete": True,
             "errored": False,
         }
-        with open(os.path.join(OUT, name), "w") as f:
+        with open(os.path.join(out or OUT, name), "w") as f:
             json.dump(doc, f, indent=2, sort_keys=False)
             f.write("\n")
+
+
+def resource_subject(ref):
+    """What a Terraform 0.12/0.13 reference named: the resource (with its key), the module
+    output, the variable or local, never the attribute after it."""
+    parts, depth, current = [], 0, ""
+    for c in ref:
+        if c == "." and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"[": 1, "]": -1}.get(c, 0)
+        current += c
+    parts.append(current)
+    keep = {"data": 3, "module": 3, "var": 2, "local": 2, "count": 2, "each": 2, "path": 2}.get(parts[0].split("[")[0], 2)
+    return ".".join(parts[:keep])
+
+
+def old_references(node):
+    """Rewrites every `references` list of a configuration the way Terraform 0.12 wrote it."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "references" and isinstance(v, list):
+                seen = []
+                for r in v:
+                    subject = resource_subject(r)
+                    if subject not in seen:
+                        seen.append(subject)
+                node[k] = seen
+            else:
+                old_references(v)
+    elif isinstance(node, list):
+        for v in node:
+            old_references(v)
+
+
+def legacy_twin(source, format_version, terraform_version):
+    """The plan `source` as an older Terraform wrote it, as SOURCE.format-X.json."""
+    with open(os.path.join(OUT, source)) as f:
+        doc = json.load(f)
+    doc["format_version"] = format_version
+    doc["terraform_version"] = terraform_version
+    for newer in ("timestamp", "relevant_attributes", "checks", "applyable", "complete", "errored"):
+        doc.pop(newer, None)
+    if format_version == "0.1":
+        # Terraform 0.12 and 0.13: no sensitivity maps, and references name the resource only.
+        for rc in doc["resource_changes"]:
+            rc["change"].pop("before_sensitive", None)
+            rc["change"].pop("after_sensitive", None)
+        old_references(doc["configuration"])
+    name = source.replace(".json", f".format-{format_version}.json")
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def utf16_twin(source):
+    """The plan `source` saved by PowerShell's `>`: UTF-16 LE with a byte-order mark."""
+    with open(os.path.join(OUT, source), encoding="utf-8") as f:
+        text = f.read()
+    with open(os.path.join(OUT, source.replace(".json", ".utf16.json")), "wb") as f:
+        f.write(b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le"))
 
 
 def vpc(plan, name="main", env="prod", **kw):
@@ -497,6 +569,140 @@ def deletes_flow_log():
     p.write("deletes-flow-log.json")
 
 
+def log_archive_estate():
+    """Two workload accounts whose flow logs deliver to the log-archive account's central
+    bucket, whose lifecycle is compliant for every account's subtree."""
+    archive, region = "999988887777", "eu-west-1"
+
+    def workload(account, n):
+        vpc_id, subnet, eni = f"vpc-0{n}00000000000000a", f"subnet-0{n}00000000000000a", f"eni-0{n}00000000000000a"
+        return {"account_id": account, "regions": [{
+            "region": region,
+            "vpcs": [{"VpcId": vpc_id, "CidrBlock": "10.0.0.0/16", "OwnerId": account, "IsDefault": False,
+                      "State": "available", "Tags": [{"Key": "Environment", "Value": "prod"}]}],
+            "subnets": [{"SubnetId": subnet, "VpcId": vpc_id, "AvailabilityZone": "eu-west-1a",
+                         "CidrBlock": "10.0.1.0/24", "OwnerId": account, "Tags": []}],
+            "network_interfaces": [{"NetworkInterfaceId": eni, "SubnetId": subnet, "VpcId": vpc_id,
+                                    "InterfaceType": "interface", "RequesterManaged": False, "Status": "in-use",
+                                    "OwnerId": account}],
+            "flow_logs": [{"FlowLogId": f"fl-0{n}00000000000000a", "ResourceId": vpc_id, "TrafficType": "ALL",
+                           "LogDestinationType": "s3", "LogDestination": "arn:aws:s3:::acme-central-flow-logs",
+                           "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS", "MaxAggregationInterval": 600,
+                           "Tags": []}],
+            "log_groups": [], "delivery_streams": [], "transit_gateways": [],
+        }]}
+
+    with open(os.path.join(OUT, "existing-estate.json")) as f:
+        central = json.load(f)["buckets"][0]
+    snapshot = {
+        "schema_version": 1,
+        "tool": {"name": "flowaudit", "version": "0.1.0"},
+        "collected_at": "2026-11-20T03:00:00Z",
+        "scope": {"accounts": ["111122223333", "444455556666"], "regions": [region]},
+        "accounts": [workload("111122223333", 1), workload("444455556666", 4)],
+        "buckets": [dict(central, OwnerAccountId=archive)],
+        "collection_errors": [],
+    }
+    with open(os.path.join(OUT, "log-archive-estate.json"), "w") as f:
+        json.dump(snapshot, f, indent=2)
+        f.write("\n")
+
+
+def deletes_central_lifecycle():
+    """In the log-archive account, the plan deletes the central bucket's lifecycle
+    configuration, on which both workload accounts' subtrees rest."""
+    p = Plan(account="999988887777")
+    bucket = {"id": "acme-central-flow-logs", "bucket": "acme-central-flow-logs", "force_destroy": False,
+              "tags": {}, "arn": "arn:aws:s3:::acme-central-flow-logs"}
+    p.resource("aws_s3_bucket", "central", bucket, actions=("no-op",), before=bucket, constants={"bucket": "acme-central-flow-logs"})
+    lifecycle = {"id": "acme-central-flow-logs", "bucket": "acme-central-flow-logs", "rule": [{
+        "id": "flow-logs", "status": "Enabled", "filter": [{"prefix": "AWSLogs/"}],
+        "expiration": [{"days": 180}], "transition": [{"days": 30, "storage_class": "GLACIER"}],
+        "noncurrent_version_expiration": [{"noncurrent_days": 30}]}]}
+    p.resource("aws_s3_bucket_lifecycle_configuration", "central", {}, actions=("delete",), before=lifecycle,
+               refs={"bucket": ["aws_s3_bucket.central.id", "aws_s3_bucket.central"]}, constants={})
+    p.write("deletes-central-lifecycle.json")
+
+
+def prod_us_log_group(retention, tags, name):
+    """An update of the demo estate's /vpc/prod-us group (3 days, under the production
+    minimum of 14)."""
+    p = Plan(region="us-east-1", account="111122223333")
+    before = {"id": "/vpc/prod-us", "name": "/vpc/prod-us", "retention_in_days": 3, "kms_key_id": "",
+              "log_group_class": "STANDARD", "arn": "arn:aws:logs:us-east-1:111122223333:log-group:/vpc/prod-us",
+              "skip_destroy": False, "tags": {}, "tags_all": {}, "name_prefix": ""}
+    after = dict(before, retention_in_days=retention, tags=tags, tags_all=tags)
+    p.resource("aws_cloudwatch_log_group", "prod_us", after, actions=("update",), before=before,
+               constants={"name": "/vpc/prod-us", "retention_in_days": retention})
+    p.write(name)
+
+
+def aws_ia_vpc():
+    """aws-ia/vpc (v4): the flow log sits in module.flow_logs[0], and its destination is
+    `local.log_destination = module.cloudwatch_log_group[0].log_group.arn`, a log group of
+    the child module module.flow_logs[0].module.cloudwatch_log_group[0], kept 7 days."""
+    p = Plan(account="111122223333")
+    definition = {"log_destination_type": "cloud-watch-logs", "retention_in_days": 7, "traffic_type": "ALL",
+                  "kms_key_id": None, "log_destination": None}
+    p.module(["flow_logs"], source="./modules/flow_logs", expressions={
+        "name": {"constant_value": "shop"},
+        "vpc_id": {"references": ["local.vpc.id", "local.vpc"]},
+        "flow_log_definition": {"constant_value": definition},
+    })
+    p.module(["flow_logs", "cloudwatch_log_group"], source="./modules/cloudwatch-logs", expressions={
+        "name": {"references": ["var.name"]},
+        "retention_in_days": {"references": ["var.flow_log_definition.retention_in_days", "var.flow_log_definition"]},
+        "kms_key_id": {"references": ["var.flow_log_definition.kms_key_id", "var.flow_log_definition"]},
+    })
+    p.output(["flow_logs", "cloudwatch_log_group"], "log_group", ["aws_cloudwatch_log_group.flow_logs"])
+    p.output(["flow_logs", "cloudwatch_log_group"], "iam_role", ["aws_iam_role.vpc_flowlogs_role"])
+    p.resource("aws_vpc", "main", {"cidr_block": "10.40.0.0/16", "enable_dns_support": True, "tags": TAGS("prod")},
+               index=0, count=True, constants={"cidr_block": "10.40.0.0/16"})
+    for i, az in enumerate(["a", "b"]):
+        p.resource("aws_subnet", "private", {"cidr_block": f"10.40.{i}.0/24", "availability_zone": f"eu-west-1{az}", "tags": {}},
+                   index=f"private/eu-west-1{az}", for_each=True, constants={}, refs={"vpc_id": ["local.vpc.id", "local.vpc"]})
+    flow_log(p, "main", {"log_destination_type": "cloud-watch-logs", "traffic_type": "ALL"},
+             {"vpc_id": ["var.vpc_id"], "log_destination": ["local.log_destination"],
+              "iam_role_arn": ["local.create_flow_log_destination", "module.cloudwatch_log_group[0].iam_role.arn",
+                               "module.cloudwatch_log_group[0].iam_role", "module.cloudwatch_log_group"]},
+             module=("flow_logs",), module_instance="module.flow_logs[0]",
+             blocks={"log_destination_type": {"references": ["var.flow_log_definition.log_destination_type", "var.flow_log_definition"]},
+                     "traffic_type": {"references": ["var.flow_log_definition.traffic_type", "var.flow_log_definition"]}})
+    p.resource("aws_cloudwatch_log_group", "flow_logs", {
+        "name": "/aws/vpc-flow-logs/shop", "name_prefix": None, "retention_in_days": 7, "kms_key_id": None,
+        "skip_destroy": False, "tags": {}}, module=("flow_logs", "cloudwatch_log_group"),
+        module_instance="module.flow_logs[0].module.cloudwatch_log_group[0]", constants={},
+        refs={}, blocks={"name": {"references": ["var.name"]},
+                         "retention_in_days": {"references": ["var.retention_in_days"]},
+                         "kms_key_id": {"references": ["var.kms_key_id"]}})
+    p.resource("aws_iam_role", "vpc_flowlogs_role", {"name": "shop-vpc-flow-logs"},
+               module=("flow_logs", "cloudwatch_log_group"),
+               module_instance="module.flow_logs[0].module.cloudwatch_log_group[0]")
+    p.write("aws-ia-vpc-flow-logs.json")
+
+
+TERRAFORM = os.path.join(os.path.dirname(__file__), "..", "fixtures", "terraform")
+
+
+def terraform_tree_plan():
+    """The plan of fixtures/terraform: a VPC logged REJECT-only to a 7-day group in the root,
+    an unlogged VPC in the local module ./modules/network, and another in the registry
+    module terraform-aws-modules/vpc that `terraform init` put in .terraform/modules/vpc."""
+    p = Plan(account="111122223333")
+    p.module(["network"], source="./modules/network")
+    p.module(["vpc"], source="terraform-aws-modules/vpc/aws")
+    p.module(["edge"], source="git::https://git.example.com/edge.git")
+    vpc(p)
+    log_group(p, "flow", "/vpc/main/flow-logs", 7)
+    flow_log(p, "main", {"traffic_type": "REJECT"}, {
+        "vpc_id": ["aws_vpc.main.id", "aws_vpc.main"],
+        "log_destination": ["aws_cloudwatch_log_group.flow.arn", "aws_cloudwatch_log_group.flow"]})
+    vpc(p, "this", module=("network",))
+    vpc(p, "this", module=("vpc",), index=0, count=True, module_instance="module.vpc")
+    vpc(p, "edge", module=("edge",))
+    p.write("plan.json", out=TERRAFORM)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     existing_estate()
@@ -513,3 +719,15 @@ if __name__ == "__main__":
     deletes_flow_log()
     dynamic_blocks()
     legacy_inline_bucket()
+    log_archive_estate()
+    deletes_central_lifecycle()
+    prod_us_log_group(3, {"Owner": "network"}, "updates-log-group-tags.json")
+    prod_us_log_group(14, {}, "fixes-log-group-retention.json")
+    aws_ia_vpc()
+    terraform_tree_plan()
+    legacy_twin("root-compliant.json", "0.1", "0.12.31")
+    legacy_twin("nested-modules.json", "0.1", "0.13.7")
+    legacy_twin("count-and-for-each.json", "0.1", "0.12.31")
+    legacy_twin("terraform-aws-modules-vpc-flow-log-on.json", "0.2", "1.0.11")
+    legacy_twin("deletes-flow-log.json", "0.2", "1.0.11")
+    utf16_twin("root-compliant.json")

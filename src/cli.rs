@@ -825,6 +825,7 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
         );
     }
     let (policy, policy_sha256) = policy::load(&args.report.policy)?;
+    let tf_dir = terraform_dir(args.terraform_dir.as_deref())?;
     let document = flowaudit::plan::load(&args.plan)?;
     let existing = match (&args.with_snapshot, args.live) {
         (Some(path), _) => Some(snapshot::load(path)?.0),
@@ -873,6 +874,15 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
     );
     report.plan_changes = changes;
     report.gate = Some(GateSummary::of(args.gate, &report.findings));
+    if let Some(dir) = &tf_dir {
+        let files = flowaudit::plan::TerraformFiles::load(dir);
+        for warning in &files.warnings {
+            eprintln!("warning: {warning}; findings about its resources point at no line");
+        }
+        if let Some(facts) = &planned.snapshot.plan {
+            flowaudit::plan::locate_findings(&mut report.findings, &facts.addresses, &files);
+        }
+    }
     if let Some(path) = &args.save_snapshot {
         write_output(Some(path), &json)?;
     }
@@ -882,6 +892,29 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
         args.report.fail_on,
         args.fail_on_unknown,
     )))
+}
+
+/// The Terraform configuration to locate a plan's findings in: the folder given, or the
+/// current directory when it holds `.tf` files.
+fn terraform_dir(given: Option<&Path>) -> Result<Option<PathBuf>> {
+    if let Some(dir) = given {
+        if !dir.is_dir() {
+            bail!(
+                "--terraform-dir {}: not a folder; expected the folder holding the configuration's .tf files",
+                dir.display()
+            );
+        }
+        return Ok(Some(dir.to_path_buf()));
+    }
+    let here = Path::new(".");
+    let has_tf = std::fs::read_dir(here)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "tf"))
+        })
+        .unwrap_or(false);
+    Ok(has_tf.then(|| here.to_path_buf()))
 }
 
 impl ReportArgs {

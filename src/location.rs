@@ -38,7 +38,7 @@ pub fn unicode_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, (usize, S
             .map_err(|(offset, message)| (offset + UTF8_BOM.len(), message));
     }
     let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16, name: &str| {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err((
                 bytes.len() - 1,
                 format!(
@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(unicode_text("{\"é\"}".as_bytes()).as_deref(), Ok("{\"é\"}"));
         let odd = unicode_text(b"\xFF\xFE{\0}").unwrap_err();
         assert!(odd.1.contains("truncated"), "{odd:?}");
-        let bare = unicode_text(b"{\0\"\0a\0\"\0:\01\0}\0").unwrap_err();
+        let bare = unicode_text(b"{\0\"\0a\0\"\0:\x001\0}\0").unwrap_err();
         assert!(
             bare.1.contains("UTF-16 without a byte-order mark"),
             "{bare:?}"

@@ -622,8 +622,10 @@ async fn a_plan_to_a_central_log_group_is_judged_with_the_archive_account() {
         "{}",
         non_passing(&report)
     );
-    // (moto's default VPC in the member account is uncovered: violations, so exit 1.)
-    assert_eq!(run.code, 1, "{}", non_passing(&report));
+    // The plan's own unknown counts, so the run is incomplete (3). moto's default VPC in
+    // the member account is uncovered, but that is old debt: it fails only --gate all.
+    assert_eq!(run.code, 3, "{}", non_passing(&report));
+    assert_eq!(gate(&["--gate", "all"]).code, 1);
     for f in report["findings"].as_array().expect("findings") {
         if f["resource_id"] == "/central/plan" {
             assert_eq!(f["status"], "unknown", "{f}");

@@ -147,13 +147,16 @@ proptest! {
     #[test]
     fn mutated_plans_load_or_fail_with_a_location(
         edits in prop::collection::vec(edit(), 1..4),
-        which in 0usize..4,
+        which in 0usize..7,
     ) {
         let name = [
             "terraform-aws-modules-vpc-flow-log-on",
             "nested-modules",
             "count-and-for-each",
             "deletes-flow-log",
+            "aws-ia-vpc-flow-logs",
+            "deletes-central-lifecycle",
+            "unknown-ids",
         ][which];
         let original = std::fs::read(root().join(format!("fixtures/plans/{name}.json"))).expect("plan");
         let dir = tempfile::tempdir().expect("temp dir");
@@ -168,7 +171,26 @@ proptest! {
                 for base in [None, Some(&existing)] {
                     let options = flowaudit::plan::PlanOptions::default();
                     if let Ok(planned) = flowaudit::plan::apply(&plan, base, &options) {
-                        let _ = flowaudit::evaluate::evaluate(&planned.snapshot, &policy, today);
+                        let mut evaluation =
+                            flowaudit::evaluate::evaluate(&planned.snapshot, &policy, today);
+                        // No report ever holds an unknown that names nothing it affects.
+                        for f in evaluation.findings.iter().filter(|f| f.rule_id == "COL004") {
+                            let evidence = f.evidence.to_value();
+                            let affects = evidence["affects"].as_array().map_or(0, Vec::len);
+                            prop_assert!(affects > 0, "an unknown affecting nothing: {evidence}");
+                        }
+                        let before = base.map(|b| flowaudit::evaluate::evaluate(b, &policy, today));
+                        let compared = base.zip(before.as_ref().map(|b| b.findings.as_slice()));
+                        flowaudit::plan::gate::classify(
+                            &mut evaluation.findings,
+                            &planned.snapshot,
+                            compared,
+                            &planned.changed,
+                        );
+                        prop_assert!(evaluation
+                            .findings
+                            .iter()
+                            .all(|f| f.status.is_problem() == f.change.is_some()));
                     }
                 }
             }

@@ -138,7 +138,11 @@ fn subject(f: &Finding) -> &str {
 }
 
 /// The old problems the plan fixes: their check passes after it, or their resource is gone.
-fn resolved(before: &[Finding], planned: &[Finding], changed: &ChangedResources) -> Vec<PlanChange> {
+fn resolved(
+    before: &[Finding],
+    planned: &[Finding],
+    changed: &ChangedResources,
+) -> Vec<PlanChange> {
     let after: BTreeMap<_, Status> = planned.iter().map(|f| (f.key(), f.status)).collect();
     let mut resolved: Vec<PlanChange> = before
         .iter()
@@ -188,12 +192,18 @@ impl<'a> Relations<'a> {
             for account in &estate.accounts {
                 for region in &account.regions {
                     for s in &region.subnets {
-                        r.contents.entry(&s.vpc_id).or_default().insert(&s.subnet_id);
+                        r.contents
+                            .entry(&s.vpc_id)
+                            .or_default()
+                            .insert(&s.subnet_id);
                     }
                     for e in &region.network_interfaces {
                         let eni = e.network_interface_id.as_str();
                         r.contents.entry(&e.vpc_id).or_default().insert(eni);
-                        r.contents.entry(&e.vpc_id).or_default().insert(&e.subnet_id);
+                        r.contents
+                            .entry(&e.vpc_id)
+                            .or_default()
+                            .insert(&e.subnet_id);
                     }
                     for a in region.transit_gateway_attachments.iter().flatten() {
                         r.contents

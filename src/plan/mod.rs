@@ -7,7 +7,9 @@ mod document;
 pub mod gate;
 mod references;
 mod shapes;
+mod tf_files;
 
 pub use apply::{ChangedResources, PlacementError, PlanOptions, PlannedEstate, apply};
 pub use changes::compare;
 pub use document::{FORMAT_MAJOR, PlanDocument, PlanError, load, parse};
+pub use tf_files::{TerraformFiles, locate_findings};

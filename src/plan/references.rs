@@ -568,7 +568,7 @@ fn matching_bracket(text: &str) -> Option<usize> {
 
 /// A traversal split into its names, each with the key that follows it, if any:
 /// `module.a["x"].module.b` -> [("module", None), ("a", Some("\"x\"")), ("module", None), ("b", None)].
-fn traversal(text: &str) -> Option<Vec<(String, Option<String>)>> {
+pub(super) fn traversal(text: &str) -> Option<Vec<(String, Option<String>)>> {
     let mut parts = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {

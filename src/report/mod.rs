@@ -136,7 +136,9 @@ fn not_counted_heading(report: &Report) -> Option<String> {
 
 /// A finding's place in the Terraform configuration, `file:line`, when a plan knows it.
 fn source_text(f: &Finding) -> Option<String> {
-    f.source.as_ref().map(crate::findings::SourceLocation::file_line)
+    f.source
+        .as_ref()
+        .map(crate::findings::SourceLocation::file_line)
 }
 
 pub use crate::digest::sha256_hex;
