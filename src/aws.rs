@@ -30,6 +30,51 @@ impl TrafficType {
     }
 }
 
+/// What a flow log's `DeliverLogsStatus` and `DeliverLogsErrorMessage` say together. AWS
+/// returns four shapes: `SUCCESS`; `FAILED` with a message ("Access error", "Rate
+/// limited", "Unknown error"); a message with no status at all (seen in recorded answers
+/// and in the AWS Config rule's tests); and neither, for a log AWS has not reported on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// `SUCCESS`, and no error message.
+    Succeeding,
+    /// `FAILED`, or any error message whatever the status says: the text says which.
+    Failing(String),
+    /// A status AWS does not document: kept, and judged as not delivering.
+    UnknownStatus(String),
+    /// Neither a status nor an error message: delivery cannot be confirmed.
+    Unconfirmed,
+}
+
+impl Delivery {
+    pub fn of(status: Option<&str>, error_message: Option<&str>) -> Delivery {
+        let message = error_message.map(str::trim).filter(|m| !m.is_empty());
+        match (status, message) {
+            (status, Some(message)) => Delivery::Failing(match status {
+                Some("FAILED") => message.to_string(),
+                Some(s) => format!("{message} (DeliverLogsStatus {s})"),
+                None => format!("{message} (no DeliverLogsStatus)"),
+            }),
+            (Some("SUCCESS"), None) => Delivery::Succeeding,
+            (Some("FAILED"), None) => Delivery::Failing("no error message".to_string()),
+            (Some(other), None) => Delivery::UnknownStatus(other.to_string()),
+            (None, None) => Delivery::Unconfirmed,
+        }
+    }
+
+    /// Whether the log can be relied on to deliver: only a failure and an unknown status
+    /// say it does not.
+    pub fn is_failing(&self) -> bool {
+        matches!(self, Delivery::Failing(_) | Delivery::UnknownStatus(_))
+    }
+}
+
+/// The values of the flow-log fields flowaudit judges that AWS documents. Any other value is
+/// kept in the snapshot and judged as not meeting the policy.
+pub const FLOW_LOG_STATUSES: [&str; 1] = ["ACTIVE"];
+pub const DELIVER_LOGS_STATUSES: [&str; 2] = ["SUCCESS", "FAILED"];
+pub const TRAFFIC_TYPES: [&str; 3] = ["ALL", "ACCEPT", "REJECT"];
+
 /// What a flow log is attached to. DescribeFlowLogs gives no resource type, so it is told
 /// from the `ResourceId` prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

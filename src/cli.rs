@@ -240,6 +240,12 @@ struct LiveArgs {
     /// organisation's. Findings then name the rules that manage a flow log.
     #[arg(long)]
     telemetry_rules: bool,
+    /// Also list what connects each VPC outside itself (internet, egress-only internet, NAT
+    /// and virtual private gateways, peering connections, transit gateway attachments): five
+    /// or six more EC2 calls per account and region. A scan or plan whose policy selects VPCs
+    /// by `connectivity` lists them without this flag.
+    #[arg(long)]
+    connectivity: bool,
 }
 
 #[derive(clap::Args)]
@@ -383,7 +389,7 @@ pub fn run() -> Result<ExitCode> {
             Ok(ExitCode::from(exit::OK))
         }
         Command::Collect { live, output } => {
-            let (_, json) = collect_live(&live, Vec::new())?;
+            let (_, json) = collect_live(&live, Vec::new(), false)?;
             write_output(output.as_deref(), &json)?;
             Ok(ExitCode::from(exit::OK))
         }
@@ -565,13 +571,25 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     let mut bad = 0;
     for file in files {
         match policy::load(file) {
-            Ok((p, _)) => println!(
-                "{}: ok (policy `{}`, {}, {})",
-                file.display(),
-                p.name,
-                profiles_text(&p),
-                plural(p.waivers.len(), "waiver")
-            ),
+            Ok((p, _)) => {
+                println!(
+                    "{}: ok (policy `{}`, {}, {})",
+                    file.display(),
+                    p.name,
+                    profiles_text(&p),
+                    plural(p.waivers.len(), "waiver")
+                );
+                for note in p.notes() {
+                    match note {
+                        policy::PolicyNote::Warning(text) => {
+                            eprintln!("warning: {}: {text}", file.display())
+                        }
+                        policy::PolicyNote::Note(text) => {
+                            eprintln!("note: {}: {text}", file.display())
+                        }
+                    }
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 bad += 1;
@@ -621,6 +639,7 @@ fn init_logging(verbose: u8) {
 fn collect_live(
     live: &LiveArgs,
     extra_destinations: Vec<flowaudit::destination::Destination>,
+    needs_connectivity: bool,
 ) -> Result<(Snapshot, String)> {
     let options = sdk_options(live);
     let collected = runtime()?.block_on(async {
@@ -658,7 +677,10 @@ fn collect_live(
         let targets = collect::Accounts {
             scanned,
             archive,
-            read_telemetry_rules: live.telemetry_rules,
+            reads: collect::ExtraReads {
+                telemetry_rules: live.telemetry_rules,
+                connectivity: live.connectivity || needs_connectivity,
+            },
             extra_destinations,
         };
         let progress = std::sync::Arc::new(Bar::new());
@@ -768,13 +790,15 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let (snapshot, snapshot_sha256) = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
         None => {
-            let (snapshot, json) = collect_live(&args.live, Vec::new())?;
+            let (snapshot, json) =
+                collect_live(&args.live, Vec::new(), policy.uses_connectivity())?;
             if let Some(path) = &args.save_snapshot {
                 write_output(Some(path), &json)?;
             }
             (snapshot, flowaudit::digest::sha256_hex(json.as_bytes()))
         }
     };
+    warn_undocumented(&snapshot);
     let today = args.report.today();
     let baseline = args
         .baseline
@@ -809,6 +833,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// Each flow-log field value AWS does not document, as a warning on standard error.
+fn warn_undocumented(snapshot: &Snapshot) {
+    for line in snapshot::undocumented_values(snapshot) {
+        eprintln!("warning: {line}");
+    }
+}
+
 /// Judges the estate a Terraform plan would leave.
 fn plan(args: PlanArgs) -> Result<ExitCode> {
     let live = &args.live_args;
@@ -828,8 +859,19 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
     let tf_dir = terraform_dir(args.terraform_dir.as_deref())?;
     let document = flowaudit::plan::load(&args.plan)?;
     let existing = match (&args.with_snapshot, args.live) {
-        (Some(path), _) => Some(snapshot::load(path)?.0),
-        (None, true) => Some(collect_live(&args.live_args, document.named_destinations())?.0),
+        (Some(path), _) => {
+            let (existing, _) = snapshot::load(path)?;
+            warn_undocumented(&existing);
+            Some(existing)
+        }
+        (None, true) => Some(
+            collect_live(
+                &args.live_args,
+                document.named_destinations(),
+                policy.uses_connectivity(),
+            )?
+            .0,
+        ),
         (None, false) => None,
     };
     let options = flowaudit::plan::PlanOptions {

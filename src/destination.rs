@@ -104,6 +104,31 @@ pub fn resolve(
     }
 }
 
+/// The ARN `destinations.allowed_arns` matches a flow log by: its LogDestination as AWS
+/// gives it (an S3 ARN with its key prefix), or, for a log that names only its group, the
+/// group's ARN in the flow log's account and region.
+pub fn matched_arn(flow_log: &FlowLog, account_id: &str, region: &str) -> Option<String> {
+    if let Some(arn) = flow_log
+        .log_destination
+        .as_deref()
+        .filter(|a| !a.is_empty())
+    {
+        return Some(arn.to_string());
+    }
+    let name = flow_log
+        .log_group_name
+        .as_deref()
+        .filter(|n| !n.is_empty())?;
+    Some(
+        Destination::LogGroup {
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            name: name.to_string(),
+        }
+        .arn(),
+    )
+}
+
 impl Destination {
     /// The destination an ARN names, of whichever type.
     pub fn from_arn(arn: &str) -> Option<Destination> {

@@ -777,7 +777,10 @@ async fn telemetry_rules_for_vpcs_are_read_when_asked() {
             clients: Ok(source),
         }],
         archive: None,
-        read_telemetry_rules: true,
+        reads: flowaudit::collect::ExtraReads {
+            telemetry_rules: true,
+            connectivity: false,
+        },
         extra_destinations: Vec::new(),
     };
     let collected = collect::collect_accounts(

@@ -124,16 +124,21 @@ pub(crate) use list_pages;
 
 /// Where an EC2 listing was made (listings are about no one resource), for recording its
 /// failure.
-fn ec2_call<'a>(account_id: &'a str, region: &'a str) -> impl Fn(&'static str) -> Call<'a> {
+pub(super) fn ec2_call<'a>(
+    account_id: &'a str,
+    region: &'a str,
+) -> impl Fn(&'static str) -> Call<'a> {
     let record = Call::recorder(account_id, region, "ec2");
     move |operation| record(operation, None)
 }
 
-/// Lists everything EC2 holds for flow-log coverage in one region.
+/// Lists everything EC2 holds for flow-log coverage in one region, and with
+/// `connectivity` what connects its VPCs outside themselves.
 pub async fn collect(
     client: &aws_sdk_ec2::Client,
     account_id: &str,
     region: &str,
+    connectivity: bool,
     out: &mut RegionOutcome,
 ) {
     let call = ec2_call(account_id, region);
@@ -186,16 +191,21 @@ pub async fn collect(
     if out.unreachable {
         return;
     }
-    transit_gateways(client, account_id, region, &mut pace, out).await;
+    transit_gateways(client, account_id, region, connectivity, &mut pace, out).await;
+    if connectivity && !out.unreachable {
+        super::connectivity::collect(client, account_id, region, &mut pace, out).await;
+    }
 }
 
 /// Lists the transit gateways, and their attachments when the account owns one of them
-/// (only a gateway's owner can create its flow logs, so only the owner judges them). A
-/// listing that fails stays absent from the snapshot, and its error says why.
+/// (only a gateway's owner can create its flow logs, so only the owner judges them) or
+/// when `connectivity` asks which VPCs are attached. A listing that fails stays absent
+/// from the snapshot, and its error says why.
 async fn transit_gateways(
     client: &aws_sdk_ec2::Client,
     account_id: &str,
     region: &str,
+    connectivity: bool,
     pace: &mut Pacer,
     out: &mut RegionOutcome,
 ) {
@@ -215,7 +225,7 @@ async fn transit_gateways(
     gateways.sort_by(|a, b| a.transit_gateway_id.cmp(&b.transit_gateway_id));
     let owns_one = gateways.iter().any(|g| g.owner_id == account_id);
     out.data.transit_gateways = Some(gateways);
-    if !owns_one {
+    if !owns_one && !connectivity {
         out.data.transit_gateway_attachments = Some(Vec::new());
         return;
     }

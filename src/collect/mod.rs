@@ -7,6 +7,7 @@
 
 mod attempts;
 pub mod clients;
+mod connectivity;
 mod ec2;
 mod errors;
 mod firehose;
@@ -193,15 +194,24 @@ pub async fn regions(
     Ok(regions)
 }
 
+/// What a run reads in every (account, region) beyond what coverage always needs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtraReads {
+    /// The CloudWatch telemetry rules that create VPC flow logs.
+    pub telemetry_rules: bool,
+    /// What connects each VPC outside itself, for profiles that select VPCs by it.
+    pub connectivity: bool,
+}
+
 async fn collect_region(
     clients: Arc<dyn ClientSource>,
     account_id: String,
     region: String,
-    telemetry_rules: bool,
+    reads: ExtraReads,
 ) -> RegionOutcome {
     let mut out = RegionOutcome::new(&region);
     let c = clients.region(&region);
-    ec2::collect(&c.ec2, &account_id, &region, &mut out).await;
+    ec2::collect(&c.ec2, &account_id, &region, reads.connectivity, &mut out).await;
     if out.unreachable {
         return out;
     }
@@ -226,7 +236,7 @@ async fn collect_region(
         .collect();
     let streams: Vec<String> = streams.into_iter().collect();
     firehose::collect(&c.firehose, &account_id, &region, &streams, &mut out).await;
-    if telemetry_rules {
+    if reads.telemetry_rules {
         telemetry::collect(&c.telemetry, &account_id, &region, &mut out).await;
     }
 
@@ -396,7 +406,7 @@ pub async fn collect(
     let accounts = Accounts {
         scanned: vec![target],
         archive: None,
-        read_telemetry_rules: false,
+        reads: ExtraReads::default(),
         extra_destinations: Vec::new(),
     };
     collect_accounts(accounts, regions, concurrency, collected_at, progress).await
@@ -425,8 +435,8 @@ pub async fn add_organization_telemetry_rules(
 pub struct Accounts {
     pub scanned: Vec<AccountTarget>,
     pub archive: Option<AccountTarget>,
-    /// Also read each scanned account's CloudWatch telemetry rules in every region.
-    pub read_telemetry_rules: bool,
+    /// What else to read in every scanned account and region.
+    pub reads: ExtraReads,
     /// Destinations to inspect although no flow log delivers to them yet: those a
     /// Terraform plan's new flow logs name (`flowaudit plan --live`). Buckets are read, and
     /// log groups outside the collected places looked up, as for any flow log's.
@@ -471,7 +481,7 @@ pub async fn collect_accounts(
         }
     }
     progress.start(entered.len() * regions.len());
-    let telemetry_rules = accounts.read_telemetry_rules;
+    let reads = accounts.reads;
     let extra_destinations = accounts.extra_destinations;
     let mut tasks = JoinSet::new();
     for (account, clients) in &entered {
@@ -486,8 +496,7 @@ pub async fn collect_accounts(
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = limit.acquire_owned().await.ok();
-                let out =
-                    collect_region(clients, account.clone(), region.clone(), telemetry_rules).await;
+                let out = collect_region(clients, account.clone(), region.clone(), reads).await;
                 let d = &out.data;
                 progress.region_done(
                     &account,

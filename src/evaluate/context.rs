@@ -14,11 +14,21 @@ use super::{FastMap, FastSet};
 use crate::aws::FlowLogResource;
 use crate::destination::{self, Destination, ResolvedDestination};
 use crate::findings::OutOfScope;
-use crate::policy::{Policy, Profile, TransitGatewayCoverage};
+use crate::policy::{Policy, Profile, ProfileChoice, TransitGatewayCoverage};
 use crate::snapshot::{
     CollectionError, FlowLog, NetworkInterface, Subnet, TransitGateway, TransitGatewayAttachment,
     Vpc,
 };
+
+/// A VPC that a profile would select by every other criterion, but by a connectivity that
+/// could not be read: an error, never judged by a laxer profile.
+pub struct UndecidedVpc<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub vpc: &'a Vpc,
+    pub profile: &'a Profile,
+    pub why: String,
+}
 
 /// A VPC that a profile selected.
 pub struct ScopedVpc<'a> {
@@ -222,6 +232,9 @@ pub struct Context<'a> {
     pub flow_logs: Vec<ScopedFlowLog<'a>>,
     pub destinations: Vec<DestinationUse<'a>>,
     pub out_of_scope: Vec<OutOfScope>,
+    /// VPCs whose profile could not be chosen (see `UndecidedVpc`), in account, region and
+    /// id order.
+    pub undecided: Vec<UndecidedVpc<'a>>,
     /// Per holder slot (VPCs first, then gateways): resource id -> indices into
     /// `flow_logs` of the logs on it.
     logs_by_resource: Vec<FastMap<&'a str, Vec<usize>>>,
@@ -239,12 +252,18 @@ impl<'a> Context<'a> {
     pub fn new(estate: &'a Estate<'a>, policy: &'a Policy, today: NaiveDate) -> Context<'a> {
         let mut vpcs = Vec::new();
         let mut out_of_scope = Vec::new();
+        let mut undecided = Vec::new();
         // (account, region) -> ids of the resources of judged VPCs.
         let mut attached: FastMap<(&str, &str), FastSet<&str>> = FastMap::default();
         for view in estate.regions() {
             let region = view.data.region.as_str();
             let mut region_vpcs: Vec<&Vpc> = view.data.vpcs.iter().collect();
             region_vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
+            // Read only where a profile asks about it.
+            let connectivity = policy
+                .uses_connectivity()
+                .then(|| super::connectivity::of_region(view, &estate.errors));
+            let none = BTreeSet::new();
             for vpc in region_vpcs {
                 let skip = |reason: String| OutOfScope {
                     resource_type: "vpc".to_string(),
@@ -261,12 +280,33 @@ impl<'a> Context<'a> {
                     )));
                     continue;
                 }
-                let Some(profile) = policy.profile_for(view.account_id, region, vpc) else {
-                    out_of_scope.push(skip(format!(
-                        "no profile of policy `{}` selects it and the policy has no default",
-                        policy.name
-                    )));
-                    continue;
+                let known = match &connectivity {
+                    Some(Ok(by_vpc)) => Some(by_vpc.get(vpc.vpc_id.as_str()).unwrap_or(&none)),
+                    _ => None,
+                };
+                let profile = match policy.profile_for(view.account_id, region, vpc, known) {
+                    ProfileChoice::Selected(profile) => profile,
+                    ProfileChoice::Undecided(profile) => {
+                        let why = match &connectivity {
+                            Some(Err(why)) => why.clone(),
+                            _ => "its connectivity is unknown".to_string(),
+                        };
+                        undecided.push(UndecidedVpc {
+                            account_id: view.account_id,
+                            region,
+                            vpc,
+                            profile,
+                            why,
+                        });
+                        continue;
+                    }
+                    ProfileChoice::None => {
+                        out_of_scope.push(skip(format!(
+                            "no profile of policy `{}` selects it and the policy has no default",
+                            policy.name
+                        )));
+                        continue;
+                    }
                 };
                 let mut scoped = ScopedVpc {
                     index: vpcs.len(),
@@ -358,9 +398,14 @@ impl<'a> Context<'a> {
             }),
         );
         let judged = {
-            let logs: Vec<(&FlowLog, &Profile)> = flow_logs
+            let logs: Vec<(&FlowLog, &Profile, Option<String>)> = flow_logs
                 .iter()
-                .map(|f| (f.flow_log, holder_view(&vpcs, &gateways, f.holder).profile))
+                .map(|f| {
+                    let holder = holder_view(&vpcs, &gateways, f.holder);
+                    let arn =
+                        destination::matched_arn(f.flow_log, holder.account_id, holder.region);
+                    (f.flow_log, holder.profile, arn)
+                })
                 .collect();
             let siblings: Vec<&[usize]> = flow_logs
                 .iter()
@@ -469,6 +514,7 @@ impl<'a> Context<'a> {
             flow_logs,
             destinations,
             out_of_scope,
+            undecided,
             logs_by_resource,
         }
     }

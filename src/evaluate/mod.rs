@@ -1,6 +1,7 @@
 //! Snapshot + policy + date -> findings. Pure: no I/O and no clock; the same inputs always
 //! give the same findings in the same order.
 
+mod connectivity;
 mod context;
 mod coverage;
 mod destinations;
@@ -11,6 +12,7 @@ mod qualification;
 mod telemetry;
 mod waivers;
 
+pub use connectivity::CONNECTIVITY_OPERATIONS;
 pub use context::{
     Context, DestinationUse, Holder, HolderView, ScopedFlowLog, ScopedGateway, ScopedVpc,
     short_list,
@@ -19,7 +21,7 @@ pub use coverage::{Gap, gap};
 pub use destinations::{DestinationState, Subtree};
 pub use errors::{ErrorIndex, describe};
 pub use estate::{Estate, RegionView};
-pub use qualification::Qualification;
+pub use qualification::{Qualification, not_allowed};
 pub use telemetry::managing as telemetry_rules_managing;
 pub use waivers::WaiverUse;
 
@@ -61,7 +63,7 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
         }
     }
     if let Some(facts) = &snapshot.plan {
-        plan::apply(facts, &mut findings);
+        plan::apply(facts, policy, &mut findings);
     }
     let waivers = waivers::apply(policy, today, &mut findings);
     sort_findings(&mut findings);

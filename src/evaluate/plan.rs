@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::findings::{Category, Evidence, Finding, Status};
+use crate::policy::Policy;
 use crate::snapshot::{PlanFacts, PlanInference, PlanUnknown};
 
 /// Resource types whose coverage any flow log of their account and region could decide.
@@ -16,7 +17,29 @@ const COVERED_TYPES: &[&str] = &["vpc", "transit-gateway"];
 /// The rule that reports each unknown value itself.
 const UNKNOWN_VALUE_RULE: &str = "COL004";
 
-pub fn apply(facts: &PlanFacts, findings: &mut Vec<Finding>) {
+/// The attributes that say where a flow log delivers: they decide coverage only under a
+/// profile that names the destinations it allows.
+const DESTINATION_ATTRIBUTES: &[&str] = &["log_destination", "log_group_name"];
+
+pub fn apply(facts: &PlanFacts, policy: &Policy, findings: &mut Vec<Finding>) {
+    // Profiles under which where a flow log delivers decides whether it counts.
+    let by_arn: std::collections::BTreeSet<&str> = policy
+        .profiles
+        .iter()
+        .filter(|p| {
+            p.requirements
+                .destinations
+                .as_ref()
+                .is_some_and(|d| !d.allowed_arns.is_empty())
+        })
+        .map(|p| p.name.as_str())
+        .collect();
+    let decides_coverage_of = |u: &PlanUnknown, f: &Finding| {
+        !DESTINATION_ATTRIBUTES.contains(&u.attribute.as_str())
+            || f.profile
+                .as_deref()
+                .is_some_and(|names| names.split(',').any(|n| by_arn.contains(n)))
+    };
     let mut on_resource: BTreeMap<&str, Vec<&PlanUnknown>> = BTreeMap::new();
     let mut on_coverage: BTreeMap<(&str, &str), Vec<&PlanUnknown>> = BTreeMap::new();
     for u in &facts.unknowns {
@@ -59,11 +82,16 @@ pub fn apply(facts: &PlanFacts, findings: &mut Vec<Finding>) {
                     on_coverage
                         .get(&(f.account_id.as_str(), f.region.as_str()))
                         .into_iter()
-                        .flatten(),
+                        .flatten()
+                        .filter(|u| decides_coverage_of(u, f)),
                 );
             }
             if f.category == Category::Coverage && f.status == Status::Pass {
-                reasons.extend(covering_logs_unknown(f, &on_resource));
+                reasons.extend(
+                    covering_logs_unknown(f, &on_resource)
+                        .into_iter()
+                        .filter(|u| decides_coverage_of(u, f)),
+                );
             }
         }
         used.extend(reasons.iter().map(|u| {

@@ -1,21 +1,23 @@
 //! Whether each scoped flow log counts toward coverage, judged once for every rule to read.
 //!
 //! A flow log counts when it records something (ACTIVE, and delivering where the policy
-//! requires it) and captures a traffic type the policy accepts. One exception, decided on
+//! requires it) to a destination the policy allows (`destinations.allowed_arns`) and
+//! captures a traffic type the policy accepts. One exception, decided on
 //! purpose: where the policy accepts ALL, an ACCEPT log and a REJECT log on the same
 //! resource, both working, together record every accepted and every rejected flow, which is
 //! what ALL records, so each counts (FLS003 documents it).
 
 use super::FastMap;
-use crate::aws::{FlowLogResource, TrafficType};
+use crate::aws::{Delivery, FlowLogResource, TRAFFIC_TYPES, TrafficType};
 use crate::policy::Profile;
 use crate::snapshot::FlowLog;
 
 /// One flow log's qualification under its VPC's profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Qualification {
-    /// Why it records nothing: not ACTIVE, or delivery FAILED where the policy requires
-    /// delivery to succeed.
+    /// Why it counts for nothing whatever its traffic type: not ACTIVE, delivery failing
+    /// where the policy requires delivery to succeed, or a destination `allowed_arns` does
+    /// not allow.
     pub inactive: Option<String>,
     /// The policy accepts its traffic type (or accepts any).
     pub traffic_accepted: bool,
@@ -51,26 +53,65 @@ fn inactive(flow_log: &FlowLog, profile: &Profile) -> Option<String> {
         .flow_logs
         .as_ref()
         .is_some_and(|r| r.require_delivery_success);
-    if require_delivery && flow_log.deliver_logs_status.as_deref() == Some("FAILED") {
-        return Some(format!(
-            "delivery FAILED: {}",
-            flow_log
-                .deliver_logs_error_message
-                .as_deref()
-                .unwrap_or("no error message")
-        ));
+    if !require_delivery {
+        return None;
     }
-    None
+    // An error message means the log is not delivering, whatever the status says or omits;
+    // a status AWS does not document is never taken for success. No status and no message
+    // still counts: FLS002 reports that delivery could not be confirmed.
+    match Delivery::of(
+        flow_log.deliver_logs_status.as_deref(),
+        flow_log.deliver_logs_error_message.as_deref(),
+    ) {
+        Delivery::Failing(why) => Some(format!("delivery FAILED: {why}")),
+        Delivery::UnknownStatus(status) => Some(format!(
+            "DeliverLogsStatus {status} is not one AWS documents (SUCCESS, FAILED), so it is not taken for delivering"
+        )),
+        Delivery::Succeeding | Delivery::Unconfirmed => None,
+    }
 }
 
-/// Judges every flow log. `logs` gives each log and its VPC's profile, in
-/// `Context::flow_logs` order; `siblings` maps each log to the logs on the same resource
-/// (itself included).
-pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualification> {
-    let inactive: Vec<Option<String>> = logs.iter().map(|(fl, p)| inactive(fl, p)).collect();
+/// Why a flow log's destination is not one the policy allows, if it is not. `arn` is what
+/// `destination::matched_arn` gives.
+pub fn not_allowed(arn: Option<&str>, profile: &Profile) -> Option<String> {
+    let patterns = &profile.requirements.destinations.as_ref()?.allowed_arns;
+    if patterns.is_empty() {
+        return None;
+    }
+    let listed = || {
+        patterns
+            .iter()
+            .map(|p| p.pattern.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match arn {
+        Some(arn) if patterns.iter().any(|p| p.matches(arn)) => None,
+        Some(arn) => Some(format!(
+            "destination {arn} is not one destinations.allowed_arns allows ({})",
+            listed()
+        )),
+        None => Some(format!(
+            "it names no destination ARN for destinations.allowed_arns ({}) to allow",
+            listed()
+        )),
+    }
+}
+
+/// Judges every flow log. `logs` gives each log, its VPC's profile and the ARN its
+/// destination is matched by, in `Context::flow_logs` order; `siblings` maps each log to
+/// the logs on the same resource (itself included).
+pub fn judge(
+    logs: &[(&FlowLog, &Profile, Option<String>)],
+    siblings: &[&[usize]],
+) -> Vec<Qualification> {
+    let inactive: Vec<Option<String>> = logs
+        .iter()
+        .map(|(fl, p, arn)| inactive(fl, p).or_else(|| not_allowed(arn.as_deref(), p)))
+        .collect();
     logs.iter()
         .enumerate()
-        .map(|(i, (fl, profile))| {
+        .map(|(i, (fl, profile, _))| {
             let accepted = profile
                 .requirements
                 .flow_logs
@@ -78,9 +119,10 @@ pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualif
                 .map(|r| r.traffic_types.as_slice())
                 .unwrap_or_default();
             let traffic = fl.traffic_type.as_deref().unwrap_or("unknown");
-            // Transit gateway logs have no traffic type: they record every flow.
+            // Transit gateway logs have no traffic type: they record every flow. A value AWS
+            // does not document is never accepted, even where the policy accepts any.
             let traffic_accepted = FlowLogResource::of(&fl.resource_id).is_transit_gateway()
-                || accepted.is_empty()
+                || (accepted.is_empty() && TRAFFIC_TYPES.contains(&traffic))
                 || accepted.iter().any(|t| t.as_str() == traffic);
             let wants_pair = !traffic_accepted && accepted.contains(&TrafficType::All);
             let other = match traffic {
@@ -89,7 +131,7 @@ pub fn judge(logs: &[(&FlowLog, &Profile)], siblings: &[&[usize]]) -> Vec<Qualif
                 _ => None,
             };
             let completes = |j: &usize, same_type: bool| {
-                let (s, _) = logs[*j];
+                let (s, _, _) = &logs[*j];
                 *j != i
                     && inactive[*j].is_none()
                     && s.traffic_type.as_deref() == other

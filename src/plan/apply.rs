@@ -80,7 +80,7 @@ type Rules = &'static [&'static str];
 
 /// How far an unknown value reaches beyond the findings of `affects` on its own resource.
 #[derive(Debug, Clone, Copy)]
-enum Reach {
+pub(super) enum Reach {
     /// Only those findings.
     Own,
     /// Also every coverage failure of its account and region (a flow log whose traffic
@@ -232,15 +232,15 @@ fn provider_region(plan: &PlanDocument, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-struct Builder<'a> {
+pub(super) struct Builder<'a> {
     plan: &'a PlanDocument,
     index: PlanIndex<'a>,
     /// Each instance's id after apply: its real id, or a placeholder naming its address.
-    ids: Vec<String>,
-    regions: Vec<String>,
-    snapshot: Snapshot,
+    pub(super) ids: Vec<String>,
+    pub(super) regions: Vec<String>,
+    pub(super) snapshot: Snapshot,
     has_base: bool,
-    account: String,
+    pub(super) account: String,
     facts: PlanFacts,
     changes: Vec<PlanChange>,
     changed: ChangedResources,
@@ -249,7 +249,7 @@ struct Builder<'a> {
 }
 
 /// An attribute that names another resource, once followed.
-enum Target {
+pub(super) enum Target {
     Unset,
     Id(String),
     /// Unknown, with the reason.
@@ -257,7 +257,7 @@ enum Target {
 }
 
 impl<'a> Builder<'a> {
-    fn inst(&self, i: usize) -> &Instance<'a> {
+    pub(super) fn inst(&self, i: usize) -> &Instance<'a> {
         &self.index.instances[i]
     }
 
@@ -291,13 +291,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn of_type(&self, types: &[&str]) -> Vec<usize> {
+    pub(super) fn of_type(&self, types: &[&str]) -> Vec<usize> {
         (0..self.index.instances.len())
             .filter(|&i| types.contains(&self.inst(i).resource_type()))
             .collect()
     }
 
-    fn unknown(
+    pub(super) fn unknown(
         &mut self,
         i: usize,
         resource_id: &str,
@@ -326,7 +326,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Follows an attribute that names a resource of a `wanted` type to that resource's id.
-    fn target(&mut self, i: usize, attribute: &str, wanted: &[&str]) -> Target {
+    pub(super) fn target(&mut self, i: usize, attribute: &str, wanted: &[&str]) -> Target {
         let inst = self.inst(i);
         if let Some(v) = inst.known_str(attribute) {
             return Target::Id(v.to_string());
@@ -403,7 +403,7 @@ impl<'a> Builder<'a> {
             .is_none_or(|c| c.expressions.contains_key(attribute))
     }
 
-    fn region_mut(&mut self, region: &str) -> &mut RegionSnapshot {
+    pub(super) fn region_mut(&mut self, region: &str) -> &mut RegionSnapshot {
         let account = self.account.clone();
         if !self.snapshot.scope.accounts.contains(&account) {
             self.snapshot.scope.accounts.push(account.clone());
@@ -429,8 +429,15 @@ impl<'a> Builder<'a> {
             Some(p) => p,
             None => {
                 let mut fresh = RegionSnapshot::new(region);
+                // The plan lays out the whole of a region it brings: every listing is
+                // complete there.
                 fresh.transit_gateways = Some(vec![]);
                 fresh.transit_gateway_attachments = Some(vec![]);
+                fresh.internet_gateways = Some(vec![]);
+                fresh.egress_only_internet_gateways = Some(vec![]);
+                fresh.nat_gateways = Some(vec![]);
+                fresh.vpn_gateways = Some(vec![]);
+                fresh.vpc_peering_connections = Some(vec![]);
                 regions.push(fresh);
                 regions.len() - 1
             }
@@ -459,7 +466,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Records that the plan changes `id` through instance `i`.
-    fn touch(&mut self, i: usize, id: &str) {
+    pub(super) fn touch(&mut self, i: usize, id: &str) {
         if !self.acts_on(i) {
             return;
         }
@@ -497,10 +504,11 @@ impl<'a> Builder<'a> {
         self.delivery_streams();
         self.buckets();
         self.flow_logs();
+        self.connectivity();
     }
 
     /// The id before apply of a resource the plan changes, if it existed.
-    fn before_id(&self, i: usize, field: &str) -> Option<String> {
+    pub(super) fn before_id(&self, i: usize, field: &str) -> Option<String> {
         self.inst(i)
             .before(field)
             .and_then(Value::as_str)
@@ -510,7 +518,7 @@ impl<'a> Builder<'a> {
     /// The VPC, subnet or gateway a resource sits in after apply: `None` when the resource
     /// is deleted, or (recorded as unknown) when the plan cannot say which, or names one
     /// that neither the plan nor the existing estate holds.
-    fn container(
+    pub(super) fn container(
         &mut self,
         i: usize,
         attribute: &str,
@@ -650,7 +658,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn snapshot_subnet_vpc(&mut self, region: &str, subnet_id: &str) -> Option<String> {
+    pub(super) fn snapshot_subnet_vpc(&mut self, region: &str, subnet_id: &str) -> Option<String> {
         self.region_mut(region)
             .subnets
             .iter()
@@ -1370,7 +1378,16 @@ impl<'a> Builder<'a> {
             }
             Target::Unset => (None, None),
             Target::Unknown(reason) => {
-                self.unknown(i, id, attribute, reason, DESTINATION_RULES, Reach::Own);
+                // Where it delivers can decide whether it counts for coverage
+                // (`destinations.allowed_arns`).
+                self.unknown(
+                    i,
+                    id,
+                    attribute,
+                    reason,
+                    DESTINATION_RULES,
+                    Reach::CoverageFailures,
+                );
                 (None, None)
             }
         }
@@ -1512,7 +1529,7 @@ fn remove_contents(region: &mut RegionSnapshot, container: &str) {
 
 /// Replaces the record whose id was `before` (or that has the new record's id) with
 /// `record`, or removes it when `record` is `None`.
-fn upsert<T>(
+pub(super) fn upsert<T>(
     items: &mut Vec<T>,
     record: Option<T>,
     before: Option<&str>,

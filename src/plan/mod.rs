@@ -3,6 +3,7 @@
 
 mod apply;
 mod changes;
+mod connectivity;
 mod document;
 pub mod gate;
 mod references;

@@ -3,11 +3,13 @@
 mod checked;
 mod load;
 mod model;
+mod notes;
 mod scope;
 
 pub use load::{PolicyError, load, parse};
 pub use model::*;
-pub use scope::Profile;
+pub use notes::PolicyNote;
+pub use scope::{Profile, ProfileChoice};
 
 /// A loaded policy, with each profile's requirements already resolved against `default`.
 #[derive(Debug, Clone, PartialEq)]

@@ -80,6 +80,39 @@ pub struct Selector {
     /// Tag key to accepted values. The VPC must carry every key with one of its values.
     #[serde(default)]
     pub vpc_tags: BTreeMap<String, Vec<String>>,
+    /// The VPC has any of these connections outside itself. Needs the snapshot's
+    /// connectivity listings (`--connectivity`); without them, or when one failed, the VPC
+    /// is an error under this profile, never judged by a later one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connectivity: Vec<Connectivity>,
+}
+
+/// How a VPC reaches outside itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connectivity {
+    /// An internet gateway or an egress-only internet gateway is attached.
+    Internet,
+    /// A NAT gateway is in the VPC.
+    Nat,
+    /// A virtual private gateway is attached.
+    Vpn,
+    /// A transit gateway attachment.
+    TransitGateway,
+    /// An active VPC peering connection.
+    Peering,
+}
+
+impl Connectivity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connectivity::Internet => "internet",
+            Connectivity::Nat => "nat",
+            Connectivity::Vpn => "vpn",
+            Connectivity::TransitGateway => "transit_gateway",
+            Connectivity::Peering => "peering",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -238,6 +271,10 @@ pub struct DestinationRequirement {
     pub allowed: Vec<DestinationType>,
     /// Every covered resource must reach each of these types through a qualifying log.
     pub required: Vec<DestinationType>,
+    /// The destinations a flow log may deliver to, by ARN glob; a log to any other does
+    /// not count toward coverage. Empty allows any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_arns: Vec<ArnPattern>,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +284,54 @@ struct RawDestinationRequirement {
     allowed: Vec<DestinationType>,
     #[serde(default)]
     required: Vec<DestinationType>,
+    #[serde(default)]
+    allowed_arns: Vec<ArnPattern>,
+}
+
+/// A glob over destination ARNs (`*` any run of characters, `/` and `:` included; `?` one
+/// character), checked where it is written.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct ArnPattern {
+    pub pattern: String,
+    #[serde(skip)]
+    matcher: globset::GlobMatcher,
+}
+
+impl PartialEq for ArnPattern {
+    fn eq(&self, other: &ArnPattern) -> bool {
+        self.pattern == other.pattern
+    }
+}
+
+impl ArnPattern {
+    pub fn matches(&self, arn: &str) -> bool {
+        self.matcher.is_match(arn)
+    }
+}
+
+impl<'de> Deserialize<'de> for ArnPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_str(
+            d,
+            "an ARN pattern such as arn:aws:s3:::org-flow-logs/*",
+            |v| {
+                if !v.starts_with("arn:") {
+                    return Err(format!(
+                        "`{v}` is not an ARN pattern; expected one starting with arn:, such as arn:aws:s3:::org-flow-logs or arn:aws:logs:*:*:log-group:/org/vpc-flow-logs*"
+                    ));
+                }
+                globset::GlobBuilder::new(v)
+                    .literal_separator(false)
+                    .build()
+                    .map(|g| ArnPattern {
+                        pattern: v.to_string(),
+                        matcher: g.compile_matcher(),
+                    })
+                    .map_err(|e| format!("ARN pattern `{v}`: {e}"))
+            },
+        )
+    }
 }
 
 impl TryFrom<RawDestinationRequirement> for DestinationRequirement {
@@ -263,6 +348,7 @@ impl TryFrom<RawDestinationRequirement> for DestinationRequirement {
         Ok(DestinationRequirement {
             allowed: raw.allowed,
             required: raw.required,
+            allowed_arns: raw.allowed_arns,
         })
     }
 }
@@ -448,6 +534,10 @@ pub struct S3Requirement {
     /// When flow-log objects must expire: at least `min` days (evidence), at most `max`
     /// (cost and privacy).
     pub expiration_days: DayRange,
+    /// Objects that never expire fail a range with a minimum (true, the default, as for
+    /// CloudWatch); false lets "never" meet a minimum-only range. A maximum always
+    /// forbids it.
+    pub forbid_never_expire: bool,
     pub transition: Option<TransitionRequirement>,
     pub noncurrent_version_expiration: Option<NoncurrentRequirement>,
     pub require_encryption: bool,
@@ -460,6 +550,8 @@ pub struct S3Requirement {
 struct RawS3Requirement {
     #[serde(default)]
     expiration_days: DayRange,
+    #[serde(default = "yes")]
+    forbid_never_expire: bool,
     #[serde(default)]
     transition: Option<TransitionRequirement>,
     #[serde(default)]
@@ -485,6 +577,7 @@ impl TryFrom<RawS3Requirement> for S3Requirement {
         }
         Ok(S3Requirement {
             expiration_days: raw.expiration_days,
+            forbid_never_expire: raw.forbid_never_expire,
             transition: raw.transition,
             noncurrent_version_expiration: raw.noncurrent_version_expiration,
             require_encryption: raw.require_encryption || raw.require_kms,

@@ -1,6 +1,8 @@
 //! Choosing the profile that applies to a VPC or a transit gateway.
 
-use super::model::{Requirements, Selector};
+use std::collections::BTreeSet;
+
+use super::model::{Connectivity, Requirements, Selector};
 use crate::snapshot::{Tag, TransitGateway, Vpc, tag_map};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,12 +40,50 @@ impl Selector {
     }
 }
 
+/// Which profile judges a VPC.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProfileChoice<'p> {
+    Selected(&'p Profile),
+    /// This profile would select the VPC by every other criterion, but asks about
+    /// connectivity that could not be read: the VPC is not judged by any later profile.
+    Undecided(&'p Profile),
+    /// No profile selects it and the policy has no default.
+    None,
+}
+
 impl super::Policy {
-    /// The first profile that selects the VPC, if any.
-    pub fn profile_for(&self, account_id: &str, region: &str, vpc: &Vpc) -> Option<&Profile> {
+    /// Whether any profile selects VPCs by connectivity (a live scan then lists it).
+    pub fn uses_connectivity(&self) -> bool {
         self.profiles
             .iter()
-            .find(|p| p.selector.matches(account_id, region, vpc))
+            .any(|p| !p.selector.connectivity.is_empty())
+    }
+
+    /// The first profile that selects the VPC. `connectivity` is what connects the VPC, or
+    /// `None` when it could not be read; only a profile that asks about it needs it.
+    pub fn profile_for(
+        &self,
+        account_id: &str,
+        region: &str,
+        vpc: &Vpc,
+        connectivity: Option<&BTreeSet<Connectivity>>,
+    ) -> ProfileChoice<'_> {
+        for p in &self.profiles {
+            if !p.selector.matches(account_id, region, vpc) {
+                continue;
+            }
+            if p.selector.connectivity.is_empty() {
+                return ProfileChoice::Selected(p);
+            }
+            match connectivity {
+                None => return ProfileChoice::Undecided(p),
+                Some(has) if p.selector.connectivity.iter().any(|c| has.contains(c)) => {
+                    return ProfileChoice::Selected(p);
+                }
+                Some(_) => {}
+            }
+        }
+        ProfileChoice::None
     }
 
     /// The first profile that selects a transit gateway, by its place and its own tags.
@@ -53,8 +93,10 @@ impl super::Policy {
         region: &str,
         gateway: &TransitGateway,
     ) -> Option<&Profile> {
-        self.profiles
-            .iter()
-            .find(|p| p.selector.matches_tagged(account_id, region, &gateway.tags))
+        // Connectivity is a VPC's: a profile that asks about it selects no gateway.
+        self.profiles.iter().find(|p| {
+            p.selector.connectivity.is_empty()
+                && p.selector.matches_tagged(account_id, region, &gateway.tags)
+        })
     }
 }

@@ -88,6 +88,25 @@ pub static VALUE_UNKNOWN_BEFORE_APPLY: Rule = Rule {
           get-bucket-lifecycle-configuration --bucket central-flow-logs",
 };
 
+pub static CONNECTIVITY_UNKNOWN: Rule = Rule {
+    id: "COL005",
+    name: "connectivity-unknown",
+    category: Category::Collection,
+    default_severity: Severity::High,
+    summary: "A profile selects VPCs by connectivity, and this VPC's connectivity could not be read.",
+    what: "Reports each VPC that a profile with `match.connectivity` would select by its \
+           accounts, regions and tags, where the snapshot lacks the connectivity listings \
+           (DescribeInternetGateways, DescribeEgressOnlyInternetGateways, \
+           DescribeNatGateways, DescribeVpnGateways, DescribeVpcPeeringConnections, \
+           DescribeTransitGatewayAttachments), or one of them failed. The VPC is not judged \
+           by a later profile or the default, which may be laxer.",
+    why: "An internet-facing VPC must not pass under a lenient default because the call that \
+          would have shown its internet gateway was denied.",
+    fix: "Grant the listings and collect with --connectivity (a scan whose policy uses \
+          connectivity lists it by itself):\n  aws ec2 describe-internet-gateways --region \
+          eu-west-1\n  flowaudit collect --connectivity --region eu-west-1 -o snapshot.json",
+};
+
 /// The IAM action behind an API operation, where the two names differ.
 fn iam_action<'a>(service: &str, operation: &'a str) -> &'a str {
     match (service, operation) {
@@ -156,6 +175,7 @@ pub static FAMILY: Family = Family {
         &DESTINATION_UNVERIFIABLE,
         &COVERAGE_UNVERIFIABLE,
         &VALUE_UNKNOWN_BEFORE_APPLY,
+        &CONNECTIVITY_UNKNOWN,
     ],
     check,
 };
@@ -230,6 +250,41 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 ),
                 json!({ "errors": errors_json(&errors) }),
                 remediation(&errors, &actions),
+            ),
+        ));
+    }
+
+    for u in &ctx.undecided {
+        let subject = Subject {
+            resource_type: "vpc",
+            resource_id: u.vpc.vpc_id.clone(),
+            resource_arn: Some(format!(
+                "arn:aws:ec2:{}:{}:vpc/{}",
+                u.region, u.account_id, u.vpc.vpc_id
+            )),
+            account_id: u.account_id.to_string(),
+            region: u.region.to_string(),
+            profile: Some(u.profile.name.clone()),
+        };
+        let asks: Vec<&str> = u
+            .profile
+            .selector
+            .connectivity
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        out.push(CONNECTIVITY_UNKNOWN.finding(
+            &subject,
+            Verdict::error(
+                format!(
+                    "{} cannot be placed: profile `{}` selects VPCs with {} connectivity, and {}; it is judged by no other profile",
+                    u.vpc.vpc_id,
+                    u.profile.name,
+                    asks.join(" or "),
+                    u.why
+                ),
+                json!({ "profile": u.profile.name, "connectivity": asks, "why": u.why }),
+                "grant ec2:DescribeInternetGateways, ec2:DescribeEgressOnlyInternetGateways, ec2:DescribeNatGateways, ec2:DescribeVpnGateways, ec2:DescribeVpcPeeringConnections and ec2:DescribeTransitGatewayAttachments, and collect with --connectivity",
             ),
         ));
     }

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Family, Rule, Verdict, destination_subject, flow_log_subject, vpc_subject};
 use crate::aws::DestinationType;
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState, gap, short_list};
+use crate::evaluate::{Context, DestinationState, gap, not_allowed, short_list};
 use crate::findings::{Category, Finding, Severity};
 use crate::snapshot::FlowLog;
 
@@ -77,6 +77,28 @@ pub static STREAM_NOT_ACTIVE: Rule = Rule {
           --delivery-stream-name flow-logs",
 };
 
+pub static ARN_NOT_ALLOWED: Rule = Rule {
+    id: "DST005",
+    name: "destination-not-allowed",
+    category: Category::Destination,
+    default_severity: Severity::High,
+    summary: "The flow log delivers somewhere other than the destinations the policy names.",
+    what: "When `destinations.allowed_arns` is set, checks each flow log's destination \
+           against those ARN globs (`*` any run of characters, `?` one): its LogDestination \
+           as AWS gives it (an S3 ARN with its key prefix), or for a log that names only its \
+           log group, that group's ARN in the flow log's account and region. A log to any \
+           other destination does not count toward coverage. In a Terraform plan, a \
+           destination known only after apply is `unknown`, never a pass.",
+    why: "Organisations keep flow logs in one central archive (a bucket in the log-archive \
+          account, or a named log group per account) whose retention, access and integrity \
+          they control. A log to a team's own bucket is a copy nobody audits, and it must \
+          not make a VPC look recorded.",
+    fix: "Create a flow log to the central destination and delete this one:\n  aws ec2 \
+          create-flow-logs --resource-type VPC --resource-ids vpc-0abc --traffic-type ALL \
+          --log-destination-type s3 --log-destination arn:aws:s3:::org-flow-logs\n  aws ec2 \
+          delete-flow-logs --flow-log-ids fl-0abc",
+};
+
 /// This family's rules, in id order, and the check that emits their findings.
 pub static FAMILY: Family = Family {
     rules: &[
@@ -84,6 +106,7 @@ pub static FAMILY: Family = Family {
         &NOT_FOUND,
         &REQUIRED_TYPE_MISSING,
         &STREAM_NOT_ACTIVE,
+        &ARN_NOT_ALLOWED,
     ],
     check,
 };
@@ -107,10 +130,44 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        let profile = ctx.holder(sfl).profile;
+        let holder = ctx.holder(sfl);
+        let profile = holder.profile;
         let Some(req) = &profile.requirements.destinations else {
             continue;
         };
+        if !req.allowed_arns.is_empty() {
+            let arn = crate::destination::matched_arn(fl, holder.account_id, holder.region);
+            let patterns: Vec<&str> = req
+                .allowed_arns
+                .iter()
+                .map(|p| p.pattern.as_str())
+                .collect();
+            let evidence = json!({ "destination_arn": arn, "allowed_arns": patterns });
+            out.push(ARN_NOT_ALLOWED.finding(
+                &subject,
+                match not_allowed(arn.as_deref(), profile) {
+                    None => Verdict::pass(
+                        format!(
+                            "{} delivers to {}, which the policy allows",
+                            fl.flow_log_id,
+                            arn.as_deref().unwrap_or_default()
+                        ),
+                        evidence,
+                    ),
+                    Some(why) => Verdict::fail(
+                        format!(
+                            "{} on {}: {why}; it does not count toward coverage",
+                            fl.flow_log_id, fl.resource_id
+                        ),
+                        evidence,
+                        format!(
+                            "create a flow log on {} to a destination matching {}, then aws ec2 delete-flow-logs --flow-log-ids {}",
+                            fl.resource_id, patterns[0], fl.flow_log_id
+                        ),
+                    ),
+                },
+            ));
+        }
         if req.allowed.is_empty() {
             continue;
         }

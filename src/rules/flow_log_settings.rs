@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Family, Rule, Verdict, flow_log_subject};
-use crate::aws::{FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS, record_fields};
+use crate::aws::{Delivery, FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS, record_fields};
 use crate::evaluate::{Context, telemetry_rules_managing};
 use crate::findings::{Category, Finding, Severity};
 
@@ -32,11 +32,16 @@ pub static DELIVERY_FAILED: Rule = Rule {
     name: "flow-log-delivery-failed",
     category: Category::FlowLogSettings,
     default_severity: Severity::High,
-    summary: "The flow log's last delivery FAILED.",
-    what: "Checks DeliverLogsStatus of every flow log of a judged VPC and reports FAILED \
-           with the DeliverLogsErrorMessage AWS gives (Access error, Rate limited, Unknown \
-           error). With `require_delivery_success`, such a log also stops counting toward \
-           coverage.",
+    summary: "The flow log's delivery is failing, or could not be confirmed.",
+    what: "Checks DeliverLogsStatus and DeliverLogsErrorMessage of every flow log of a \
+           judged VPC. AWS returns four shapes: SUCCESS; FAILED with a message (Access \
+           error, Rate limited, Unknown error); a message with no status; and neither. A \
+           log with an error message is failing whatever its status says or omits, and a \
+           status AWS does not document is judged as failing: both fail, and with \
+           `require_delivery_success` stop counting toward coverage. A log with neither, \
+           under `require_delivery_success`, still counts, but fails at medium severity \
+           because its delivery cannot be confirmed. A flow log a Terraform plan creates \
+           has not run yet: its delivery is judged by later scans.",
     why: "A log that fails to deliver is ACTIVE on paper and empty in practice. Access \
           errors usually mean the delivery role or the bucket policy was changed, or the \
           log group or bucket was deleted.",
@@ -150,33 +155,16 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             },
         ));
 
-        let delivery = fl.deliver_logs_status.as_deref().unwrap_or("unknown");
-        let error_message = fl
-            .deliver_logs_error_message
-            .as_deref()
-            .unwrap_or("no error message");
-        let evidence = json!({
-            "DeliverLogsStatus": delivery,
-            "DeliverLogsErrorMessage": fl.deliver_logs_error_message,
-            "LogDestination": fl.log_destination,
-            "DeliverLogsPermissionArn": fl.deliver_logs_permission_arn,
-        });
-        out.push(DELIVERY_FAILED.finding(
+        let require_delivery = profile
+            .requirements
+            .flow_logs
+            .as_ref()
+            .is_some_and(|r| r.require_delivery_success);
+        out.push(delivery_finding(
+            fl,
             &subject,
-            if delivery == "FAILED" {
-                let hint = match error_message {
-                    "Access error" => "check the delivery role's permissions and that the destination still exists",
-                    "Rate limited" => "CloudWatch Logs throttled delivery; raise the PutLogEvents quota or deliver to S3",
-                    _ => "inspect the destination and the delivery role",
-                };
-                Verdict::fail(
-                    format!("{id} on {on} fails to deliver: {error_message}"),
-                    evidence,
-                    hint,
-                )
-            } else {
-                Verdict::pass(format!("{id} on {on} delivers ({delivery})"), evidence)
-            },
+            require_delivery,
+            ctx.estate.snapshot.plan.is_some(),
         ));
 
         let Some(req) = &profile.requirements.flow_logs else {
@@ -279,6 +267,76 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// FLS002 for one flow log. `planned`: the estate is a Terraform plan's, whose new logs
+/// have not run, so a missing status is no finding against them.
+fn delivery_finding(
+    fl: &crate::snapshot::FlowLog,
+    subject: &super::Subject,
+    require_delivery: bool,
+    planned: bool,
+) -> Finding {
+    let (id, on) = (&fl.flow_log_id, &fl.resource_id);
+    let evidence = json!({
+        "DeliverLogsStatus": fl.deliver_logs_status,
+        "DeliverLogsErrorMessage": fl.deliver_logs_error_message,
+        "LogDestination": fl.log_destination,
+        "DeliverLogsPermissionArn": fl.deliver_logs_permission_arn,
+    });
+    let message = fl.deliver_logs_error_message.as_deref().unwrap_or_default();
+    let verdict = match Delivery::of(fl.deliver_logs_status.as_deref(), Some(message)) {
+        Delivery::Failing(why) => {
+            let hint = match message.trim() {
+                "Access error" => {
+                    "check the delivery role's permissions and that the destination still exists"
+                }
+                "Rate limited" => {
+                    "CloudWatch Logs throttled delivery; raise the PutLogEvents quota or deliver to S3"
+                }
+                _ => "inspect the destination and the delivery role",
+            };
+            Verdict::fail(
+                format!("{id} on {on} fails to deliver: {why}"),
+                evidence,
+                hint,
+            )
+        }
+        Delivery::UnknownStatus(status) => Verdict::fail(
+            format!(
+                "{id} on {on} has DeliverLogsStatus {status}, which AWS does not document; it is judged as not delivering"
+            ),
+            evidence,
+            format!(
+                "aws ec2 describe-flow-logs --flow-log-ids {id}, and inspect the destination and the delivery role"
+            ),
+        ),
+        Delivery::Unconfirmed if require_delivery && !planned => {
+            let mut finding = DELIVERY_FAILED.finding(
+                subject,
+                Verdict::fail(
+                    format!(
+                        "{id} on {on}: delivery could not be confirmed; AWS gave neither a DeliverLogsStatus nor an error message (it still counts toward coverage)"
+                    ),
+                    evidence,
+                    format!("aws ec2 describe-flow-logs --flow-log-ids {id}; scan again once AWS reports a DeliverLogsStatus"),
+                ),
+            );
+            // A warning, not a failure of delivery.
+            finding.severity = finding.severity.min(Severity::Medium);
+            return finding;
+        }
+        Delivery::Unconfirmed if planned => Verdict::pass(
+            format!("{id} on {on}: delivery is judged once the flow log runs"),
+            evidence,
+        ),
+        Delivery::Unconfirmed => Verdict::pass(
+            format!("{id} on {on}: no delivery status, and the policy does not require delivery"),
+            evidence,
+        ),
+        Delivery::Succeeding => Verdict::pass(format!("{id} on {on} delivers (SUCCESS)"), evidence),
+    };
+    DELIVERY_FAILED.finding(subject, verdict)
 }
 
 #[cfg(test)]

@@ -20,9 +20,11 @@ pub static NO_EXPIRATION: Rule = Rule {
     category: Category::S3Lifecycle,
     default_severity: Severity::Medium,
     summary: "No enabled lifecycle rule expires the flow-log objects under this prefix.",
-    what: "When the policy sets `s3.expiration_days.max`, checks that an Enabled lifecycle \
+    what: "When the policy sets `s3.expiration_days.max`, or a `min` with \
+           `forbid_never_expire` (the default), checks that an Enabled lifecycle \
            rule whose filter matches every flow-log object under the prefix expires current \
-           objects (by Days or Date). Disabled rules, rules for other prefixes, tag-filtered \
+           objects (by Days or Date). A minimum alone therefore requires expiry at or after \
+           it; `forbid_never_expire: false` lets objects that never expire meet it. Disabled rules, rules for other prefixes, tag-filtered \
            rules and rules that match only some objects (a longer prefix, a size filter that \
            some flow-log objects miss) do not count. A size filter that every flow-log \
            object meets (`ObjectSizeGreaterThan` below 20 bytes, the smallest gzip file, or \
@@ -222,8 +224,14 @@ fn check_subtree(
         let objects = format!("flow-log objects under s3://{path}");
 
         let never = judge_per_profile(profiles, |p| {
-            let max = p.requirements.s3.as_ref()?.expiration_days.max?;
-            let extra = json!({ "max": max });
+            let s3 = p.requirements.s3.as_ref()?;
+            let range = s3.expiration_days;
+            // Never expiring exceeds any maximum, and fails a minimum unless allowed.
+            let judged = range.max.is_some() || (range.min.is_some() && s3.forbid_never_expire);
+            if !judged {
+                return None;
+            }
+            let extra = json!({ "min": range.min, "max": range.max });
             Some(match &effective.expiration {
                 None => Verdict::fail(
                     format!(

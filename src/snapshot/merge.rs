@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{
-    AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream, FlowLog, LogGroup,
-    NetworkInterface, RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, TelemetryRule, ToolInfo,
-    TransitGateway, TransitGatewayAttachment, Vpc,
+    AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream,
+    EgressOnlyInternetGateway, FlowLog, InternetGateway, LogGroup, NatGateway, NetworkInterface,
+    RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, TelemetryRule, ToolInfo, TransitGateway,
+    TransitGatewayAttachment, Vpc, VpcPeeringConnection, VpnGateway,
 };
 
 /// A resource that two shards both hold.
@@ -195,7 +196,12 @@ same_when_equal!(
     CollectionError,
     TransitGateway,
     TransitGatewayAttachment,
-    TelemetryRule
+    TelemetryRule,
+    InternetGateway,
+    EgressOnlyInternetGateway,
+    NatGateway,
+    VpnGateway,
+    VpcPeeringConnection
 );
 
 impl SameState for LogGroup {
@@ -270,6 +276,28 @@ struct RegionTables {
     transit_gateways: Option<Table<TransitGateway>>,
     transit_gateway_attachments: Option<Table<TransitGatewayAttachment>>,
     telemetry_rules: Option<Table<TelemetryRule>>,
+    internet_gateways: Option<Table<InternetGateway>>,
+    egress_only_internet_gateways: Option<Table<EgressOnlyInternetGateway>>,
+    nat_gateways: Option<Table<NatGateway>>,
+    vpn_gateways: Option<Table<VpnGateway>>,
+    vpc_peering_connections: Option<Table<VpcPeeringConnection>>,
+}
+
+/// Adds a listing that a shard may or may not have made to the joined one.
+fn add_listed<T: SameState>(
+    table: &mut Option<Table<T>>,
+    listed: Option<Vec<T>>,
+    kind: &'static str,
+    id: impl Fn(&T) -> &str,
+    origin: &Origin,
+    duplicates: &mut Vec<Clash>,
+) -> Result<(), MergeError> {
+    match listed {
+        Some(listed) => table
+            .get_or_insert_default()
+            .insert_all(kind, listed, id, origin, duplicates),
+        None => Ok(()),
+    }
 }
 
 impl RegionTables {
@@ -345,6 +373,46 @@ impl RegionTables {
                     duplicates,
                 )?;
         }
+        add_listed(
+            &mut self.internet_gateways,
+            region.internet_gateways,
+            "internet-gateway",
+            |g| &g.internet_gateway_id,
+            origin,
+            duplicates,
+        )?;
+        add_listed(
+            &mut self.egress_only_internet_gateways,
+            region.egress_only_internet_gateways,
+            "egress-only-internet-gateway",
+            |g| &g.egress_only_internet_gateway_id,
+            origin,
+            duplicates,
+        )?;
+        add_listed(
+            &mut self.nat_gateways,
+            region.nat_gateways,
+            "nat-gateway",
+            |g| &g.nat_gateway_id,
+            origin,
+            duplicates,
+        )?;
+        add_listed(
+            &mut self.vpn_gateways,
+            region.vpn_gateways,
+            "vpn-gateway",
+            |g| &g.vpn_gateway_id,
+            origin,
+            duplicates,
+        )?;
+        add_listed(
+            &mut self.vpc_peering_connections,
+            region.vpc_peering_connections,
+            "vpc-peering-connection",
+            |p| &p.vpc_peering_connection_id,
+            origin,
+            duplicates,
+        )?;
         Ok(())
     }
 
@@ -360,6 +428,13 @@ impl RegionTables {
             transit_gateways: self.transit_gateways.map(Table::into_values),
             transit_gateway_attachments: self.transit_gateway_attachments.map(Table::into_values),
             telemetry_rules: self.telemetry_rules.map(Table::into_values),
+            internet_gateways: self.internet_gateways.map(Table::into_values),
+            egress_only_internet_gateways: self
+                .egress_only_internet_gateways
+                .map(Table::into_values),
+            nat_gateways: self.nat_gateways.map(Table::into_values),
+            vpn_gateways: self.vpn_gateways.map(Table::into_values),
+            vpc_peering_connections: self.vpc_peering_connections.map(Table::into_values),
         }
     }
 }

@@ -5,7 +5,9 @@ pub mod consistency;
 mod file;
 pub mod merge;
 mod model;
+mod undocumented;
 
 pub use checked::parse_lifecycle_date;
 pub use file::{SnapshotError, load, parse, to_json};
 pub use model::*;
+pub use undocumented::undocumented_values;

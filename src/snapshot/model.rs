@@ -193,6 +193,127 @@ pub struct RegionSnapshot {
         skip_serializing_if = "Option::is_none"
     )]
     pub telemetry_rules: Option<Vec<TelemetryRule>>,
+    /// What connects the region's VPCs outside themselves, listed with `--connectivity`
+    /// (or by a scan whose policy selects VPCs by connectivity). Each is absent when it was
+    /// not listed; a profile that asks about connectivity then cannot select a VPC here,
+    /// which is an error, never a laxer default. Collecting these also lists every transit
+    /// gateway attachment the account sees, not only those of gateways it owns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internet_gateways: Option<Vec<InternetGateway>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_only_internet_gateways: Option<Vec<EgressOnlyInternetGateway>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateways: Option<Vec<NatGateway>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpn_gateways: Option<Vec<VpnGateway>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
+}
+
+/// A gateway's attachment to a VPC (internet, egress-only and virtual private gateways).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcAttachment {
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    /// attaching, attached, detaching, detached (available for internet gateways).
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl VpcAttachment {
+    /// Whether the attachment connects its VPC: anything but detaching or detached.
+    pub fn is_live(&self) -> bool {
+        !matches!(self.state.as_deref(), Some("detaching" | "detached"))
+    }
+}
+
+/// DescribeInternetGateways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InternetGateway {
+    #[serde(rename = "InternetGatewayId")]
+    pub internet_gateway_id: String,
+    #[serde(rename = "Attachments", default)]
+    pub attachments: Vec<VpcAttachment>,
+}
+
+/// DescribeEgressOnlyInternetGateways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressOnlyInternetGateway {
+    #[serde(rename = "EgressOnlyInternetGatewayId")]
+    pub egress_only_internet_gateway_id: String,
+    #[serde(rename = "Attachments", default)]
+    pub attachments: Vec<VpcAttachment>,
+}
+
+/// DescribeNatGateways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatGateway {
+    #[serde(rename = "NatGatewayId")]
+    pub nat_gateway_id: String,
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    #[serde(rename = "SubnetId", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// pending, available, deleting, deleted, failed.
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// public or private.
+    #[serde(
+        rename = "ConnectivityType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connectivity_type: Option<String>,
+}
+
+/// DescribeVpnGateways (virtual private gateways).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpnGateway {
+    #[serde(rename = "VpnGatewayId")]
+    pub vpn_gateway_id: String,
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(rename = "VpcAttachments", default)]
+    pub vpc_attachments: Vec<VpcAttachment>,
+}
+
+/// DescribeVpcPeeringConnections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcPeeringConnection {
+    #[serde(rename = "VpcPeeringConnectionId")]
+    pub vpc_peering_connection_id: String,
+    #[serde(rename = "RequesterVpcInfo", default)]
+    pub requester_vpc_info: PeeringVpcInfo,
+    #[serde(rename = "AccepterVpcInfo", default)]
+    pub accepter_vpc_info: PeeringVpcInfo,
+    #[serde(rename = "Status", default)]
+    pub status: PeeringStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeeringVpcInfo {
+    #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "OwnerId", default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeeringStatus {
+    /// initiating-request, pending-acceptance, active, deleted, rejected, failed, expired,
+    /// provisioning, deleting.
+    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A CloudWatch telemetry rule (Observability Admin) that creates VPC flow logs on the
@@ -294,6 +415,11 @@ impl RegionSnapshot {
             transit_gateways: None,
             transit_gateway_attachments: None,
             telemetry_rules: None,
+            internet_gateways: None,
+            egress_only_internet_gateways: None,
+            nat_gateways: None,
+            vpn_gateways: None,
+            vpc_peering_connections: None,
         }
     }
 }

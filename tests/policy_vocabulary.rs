@@ -1,0 +1,286 @@
+//! The policy's vocabulary against a real moto: destinations named by ARN
+//! (`destinations.allowed_arns`) and VPCs selected by their connectivity
+//! (`match.connectivity`), with a denied listing that never lets a VPC fall to a laxer
+//! profile.
+
+mod common;
+
+use aws_config::SdkConfig;
+use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
+use common::moto::Moto;
+use common::*;
+use serde_json::Value;
+
+const REGION: &str = "eu-west-1";
+
+/// A VPC with one subnet and one ENI; returns (vpc, eni).
+async fn vpc_with_eni(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, String) {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(format!("10.{cidr}.0.0/16"))
+        .send()
+        .await
+        .expect("vpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id");
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block(format!("10.{cidr}.1.0/24"))
+        .send()
+        .await
+        .expect("subnet")
+        .subnet
+        .and_then(|s| s.subnet_id)
+        .expect("subnet id");
+    let eni = ec2
+        .create_network_interface()
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .expect("eni")
+        .network_interface
+        .and_then(|e| e.network_interface_id)
+        .expect("eni id");
+    (vpc, eni)
+}
+
+async fn s3_flow_log(config: &SdkConfig, vpc: &str, bucket: &str) {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    let created = aws_sdk_ec2::Client::new(config)
+        .create_flow_logs()
+        .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)
+        .resource_ids(vpc)
+        .traffic_type(aws_sdk_ec2::types::TrafficType::All)
+        .log_destination_type(aws_sdk_ec2::types::LogDestinationType::S3)
+        .log_destination(format!("arn:aws:s3:::{bucket}"))
+        .send()
+        .await
+        .expect("flow log");
+    assert!(created.unsuccessful().is_empty(), "{created:?}");
+}
+
+fn scan(endpoint: &str, policy: &str) -> Run {
+    flowaudit_at_endpoint(endpoint, "test", "test")
+        .current_dir(root())
+        .args([
+            "scan", "--policy", policy, "--format", "json", "--date", DATE, "--region", REGION,
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into()
+}
+
+fn findings_about<'a>(report: &'a Value, resource: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource_id"] == resource)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flow_log_to_a_bucket_the_policy_does_not_name_counts_for_nothing() {
+    let moto = Moto::start();
+    let config = moto.sdk_config(REGION, "test", "test").await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let (wrong, wrong_eni) = vpc_with_eni(&ec2, 31).await;
+    let (right, _) = vpc_with_eni(&ec2, 32).await;
+    s3_flow_log(&config, &wrong, "team-flow-logs").await;
+    s3_flow_log(&config, &right, "org-flow-logs").await;
+
+    let run = scan(&moto.endpoint(), "fixtures/policies/central-archive.yaml");
+    let report = run.json();
+    let cov = finding(&report, "COV003", &wrong);
+    assert_eq!(cov["status"], "fail", "{cov}");
+    let message = cov["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&wrong_eni), "{message}");
+    assert!(
+        message.contains(
+            "destination arn:aws:s3:::team-flow-logs is not one destinations.allowed_arns allows (arn:aws:s3:::org-flow-logs, arn:aws:s3:::org-flow-logs/*)"
+        ),
+        "{message}"
+    );
+    assert_eq!(status(&report, "COV003", &right).as_deref(), Some("pass"));
+    // DST005 names the allowed patterns, on the flow log.
+    let dst: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] == "DST005")
+        .collect();
+    let failing: Vec<&str> = dst
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(failing.len(), 1, "{dst:#?}");
+    assert!(failing[0].contains("team-flow-logs"), "{failing:?}");
+    assert_eq!(dst.iter().filter(|f| f["status"] == "pass").count(), 1);
+    assert_eq!(run.code, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_internet_facing_vpc_is_judged_by_its_profile_and_never_by_a_laxer_one() {
+    let moto = Moto::start();
+    let config = moto.sdk_config(REGION, "test", "test").await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let (facing, _) = vpc_with_eni(&ec2, 41).await;
+    let (isolated, _) = vpc_with_eni(&ec2, 42).await;
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("igw")
+        .internet_gateway
+        .and_then(|g| g.internet_gateway_id)
+        .expect("igw id");
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&facing)
+        .send()
+        .await
+        .expect("attached");
+
+    let policy = "fixtures/policies/internet-facing.yaml";
+    let report = scan(&moto.endpoint(), policy).json();
+    // The VPC with an internet gateway and no flow log fails coverage under its profile.
+    let cov = finding(&report, "COV003", &facing);
+    assert_eq!(
+        (cov["status"].as_str(), cov["profile"].as_str()),
+        (Some("fail"), Some("internet-facing")),
+        "{cov}"
+    );
+    // The isolated one falls to the default, which asks for no coverage.
+    let isolated_findings = findings_about(&report, &isolated);
+    assert!(
+        isolated_findings.iter().all(|f| f["rule_id"] != "COV003"),
+        "{isolated_findings:#?}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule_id"] != "COL005"),
+        "{}",
+        non_passing(&report)
+    );
+
+    // DescribeInternetGateways denied: every VPC the profile could select is an error, and
+    // none is judged by the default.
+    let proxy = FaultProxy::start(
+        moto.port,
+        vec![Rule::new(
+            Target::service("ec2").action("DescribeInternetGateways"),
+            Fault::AccessDenied,
+            Times::Always,
+        )],
+    );
+    let denied = scan(&proxy.endpoint(), policy);
+    let report = denied.json();
+    for vpc in [&facing, &isolated] {
+        let col = finding(&report, "COL005", vpc);
+        assert_eq!(col["status"], "error", "{col}");
+        let message = col["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("DescribeInternetGateways") && message.contains("internet-facing"),
+            "{message}"
+        );
+        assert!(
+            findings_about(&report, vpc)
+                .iter()
+                .all(|f| f["rule_id"] == "COL005"),
+            "{vpc} judged all the same: {}",
+            non_passing(&report)
+        );
+    }
+    assert_eq!(denied.code, 3, "{}", non_passing(&report));
+
+    // A snapshot collected without --connectivity cannot select by it either.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plain = dir.path().join("plain.json");
+    let collected: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+        .current_dir(root())
+        .args([
+            "collect",
+            "--region",
+            REGION,
+            "-o",
+            &plain.to_string_lossy(),
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let offline = run(&[
+        "scan",
+        "--snapshot",
+        &plain.to_string_lossy(),
+        "--policy",
+        &path(policy),
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ]);
+    let report = offline.json();
+    let col = finding(&report, "COL005", &facing);
+    assert!(
+        col["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("collect with --connectivity"),
+        "{col}"
+    );
+    // With --connectivity the snapshot selects as the live scan does.
+    let full = dir.path().join("full.json");
+    let collected: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+        .current_dir(root())
+        .args([
+            "collect",
+            "--connectivity",
+            "--region",
+            REGION,
+            "-o",
+            &full.to_string_lossy(),
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let report = run(&[
+        "scan",
+        "--snapshot",
+        &full.to_string_lossy(),
+        "--policy",
+        &path(policy),
+        "--format",
+        "json",
+        "--date",
+        DATE,
+    ])
+    .json();
+    assert_eq!(
+        status(&report, "COV003", &facing).as_deref(),
+        Some("fail"),
+        "{}",
+        non_passing(&report)
+    );
+}
