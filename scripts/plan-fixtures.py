@@ -681,6 +681,35 @@ def aws_ia_vpc():
     p.write("aws-ia-vpc-flow-logs.json")
 
 
+def flow_logs_to_named_buckets():
+    """Three VPCs logging to S3: one to a team's own bucket, one to the central archive by
+    a literal ARN, one to a bucket a data source names (unknown until apply)."""
+    p = Plan(account="111122223333")
+    for name in ["team", "central", "looked_up"]:
+        vpc(p, name)
+    p.resource("aws_s3_bucket", "team", {"bucket": "team-flow-logs", "force_destroy": False, "tags": {}})
+    flow_log(p, "team", {"log_destination_type": "s3"}, {
+        "vpc_id": ["aws_vpc.team.id", "aws_vpc.team"],
+        "log_destination": ["aws_s3_bucket.team.arn", "aws_s3_bucket.team"]})
+    flow_log(p, "central", {"log_destination_type": "s3", "log_destination": "arn:aws:s3:::org-flow-logs"},
+             {"vpc_id": ["aws_vpc.central.id", "aws_vpc.central"]})
+    flow_log(p, "looked_up", {"log_destination_type": "s3"}, {
+        "vpc_id": ["aws_vpc.looked_up.id", "aws_vpc.looked_up"],
+        "log_destination": ["data.aws_s3_bucket.archive.arn", "data.aws_s3_bucket.archive"]})
+    p.write("flow-logs-to-named-buckets.json")
+
+
+def new_internet_gateway():
+    """A VPC that gains an internet gateway and has no flow log, beside one that stays
+    isolated."""
+    p = Plan(account="111122223333")
+    vpc(p, "public")
+    vpc(p, "isolated")
+    p.resource("aws_internet_gateway", "public", {"tags": {}},
+               refs={"vpc_id": ["aws_vpc.public.id", "aws_vpc.public"]}, unknown=["id", "arn", "owner_id"])
+    p.write("new-internet-gateway.json")
+
+
 TERRAFORM = os.path.join(os.path.dirname(__file__), "..", "fixtures", "terraform")
 
 
@@ -725,6 +754,8 @@ if __name__ == "__main__":
     prod_us_log_group(14, {}, "fixes-log-group-retention.json")
     aws_ia_vpc()
     terraform_tree_plan()
+    flow_logs_to_named_buckets()
+    new_internet_gateway()
     legacy_twin("root-compliant.json", "0.1", "0.12.31")
     legacy_twin("nested-modules.json", "0.1", "0.13.7")
     legacy_twin("count-and-for-each.json", "0.1", "0.12.31")

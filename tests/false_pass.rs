@@ -361,7 +361,7 @@ fn policy_validate_counts_profiles_in_words() {
     );
     let out = run(&["policy", "validate", &path("policies/production.yaml")]);
     assert!(
-        out.stdout.contains("2 profiles and a default, 1 waiver)"),
+        out.stdout.contains("3 profiles and a default, 1 waiver)"),
         "{}",
         out.stdout
     );

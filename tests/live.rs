@@ -363,11 +363,16 @@ async fn the_shipped_iam_policy_is_all_a_scan_needs() {
 
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("auditor.json");
+    // --connectivity: the listings a connectivity profile needs are granted too.
     let auditor = live_scan(
         &moto,
         &keys[0].0,
         &keys[0].1,
-        &["--save-snapshot", &saved.to_string_lossy()],
+        &[
+            "--save-snapshot",
+            &saved.to_string_lossy(),
+            "--connectivity",
+        ],
     );
     let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     assert_eq!(
@@ -376,6 +381,10 @@ async fn the_shipped_iam_policy_is_all_a_scan_needs() {
         "denied with the shipped policy"
     );
     assert_eq!(auditor.code, 1, "{}", auditor.stderr);
+    assert!(
+        snapshot["accounts"][0]["regions"][0]["internet_gateways"].is_array(),
+        "connectivity was listed"
+    );
 
     // Control: without the policy, every call is denied. The run says so and fails; it
     // never reads as compliant.

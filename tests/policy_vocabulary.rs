@@ -284,3 +284,56 @@ async fn an_internet_facing_vpc_is_judged_by_its_profile_and_never_by_a_laxer_on
         non_passing(&report)
     );
 }
+
+/// The listings --connectivity adds: six per (account, region), one page each here (moto
+/// does not paginate): the five gateway and peering listings, and the transit gateway
+/// attachments, which are otherwise listed only by a gateway's owner.
+const CONNECTIVITY_LISTINGS: [&str; 6] = [
+    "DescribeInternetGateways",
+    "DescribeEgressOnlyInternetGateways",
+    "DescribeNatGateways",
+    "DescribeVpnGateways",
+    "DescribeVpcPeeringConnections",
+    "DescribeTransitGatewayAttachments",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connectivity_costs_six_listings_per_region_and_only_when_asked() {
+    let moto = Moto::start();
+    let regions = ["eu-west-1", "us-east-1"];
+    let collect = |extra: &[&str]| -> Vec<String> {
+        moto.api("POST", "/moto-api/recorder/reset-recording", "");
+        moto.api("POST", "/moto-api/recorder/start-recording", "");
+        let mut args = vec!["collect", "-o", "/dev/null"];
+        for r in regions {
+            args.extend(["--region", r]);
+        }
+        args.extend(extra);
+        let done: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+            .current_dir(root())
+            .args(&args)
+            .output()
+            .expect("flowaudit runs")
+            .into();
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        moto.api("POST", "/moto-api/recorder/stop-recording", "");
+        moto.recorded_operations()
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect()
+    };
+    let count = |ops: &[String], name: &str| ops.iter().filter(|o| o.as_str() == name).count();
+    let plain = collect(&[]);
+    for name in CONNECTIVITY_LISTINGS {
+        assert_eq!(
+            count(&plain, name),
+            0,
+            "{name} without --connectivity: {plain:?}"
+        );
+    }
+    let with = collect(&["--connectivity"]);
+    for name in CONNECTIVITY_LISTINGS {
+        assert_eq!(count(&with, name), regions.len(), "{name}: {with:?}");
+    }
+    assert_eq!(with.len(), plain.len() + 6 * regions.len(), "{with:?}");
+}

@@ -54,7 +54,7 @@ fn sarif_is_valid_sarif_2_1_0() {
             .as_array()
             .unwrap()
             .len(),
-        31
+        33
     );
     let waived = results
         .iter()
@@ -528,7 +528,7 @@ fn the_table_fits_the_terminal_width() {
         );
         // The coverage map fits, and every problem is still there with its fix.
         assert!(out.stdout.contains("│ 111122223333 │"), "{}", out.stdout);
-        assert_eq!(out.stdout.matches("fix: ").count(), 43, "{}", out.stdout);
+        assert_eq!(out.stdout.matches("fix: ").count(), 44, "{}", out.stdout);
     }
     // Too narrow for the map: it says so instead of wrapping it.
     let (narrow, _) = run_at_width(50, &args);

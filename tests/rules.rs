@@ -193,7 +193,10 @@ fn every_rule_has_a_case() {
             // Transit gateways have their own estate: tests/transit_gateways.rs.
             || ["COV004", "COV005"].contains(&id)
             // Plans have their own fixtures: tests/plan.rs.
-            || id == "COL004";
+            || id == "COL004"
+            // Named destinations and connectivity: tests/policy_vocabulary.rs (moto) and
+            // tests/policy_semantics.rs.
+            || ["DST005", "COL005"].contains(&id);
         assert!(covered, "rule {id} has no pass/fail case");
     }
 }
@@ -503,12 +506,15 @@ fn profiles_are_chosen_by_tag_and_unmatched_vpcs_fall_to_default() {
         finding(&report, "COV003", "vpc-0a00000000000007a")["profile"],
         "staging"
     );
+    // The dev sandbox has an internet gateway: the internet-facing profile takes it.
     assert_eq!(
         finding(&report, "COV003", "vpc-0a00000000000009a")["profile"],
-        "default"
+        "internet-facing"
     );
-    // A VPC with no ENIs is judged by its subnets.
+    // A VPC with no tags and no connection outside falls to the default; with no ENIs
+    // it is judged by its subnets.
     let empty = finding(&report, "COV003", "vpc-0a00000000000008a");
+    assert_eq!(empty["profile"], "default");
     assert_eq!(empty["evidence"]["judged"], "subnets");
 }
 
@@ -575,6 +581,18 @@ fn every_rule_id_a_check_emits_is_registered() {
         .expect("findings")
     {
         emitted.insert(f["rule_id"].as_str().unwrap_or_default().to_string());
+    }
+    // Named destinations, and connectivity a snapshot lacks.
+    for (snapshot, policy) in [
+        (demo(), "fixtures/policies/central-archive.yaml"),
+        (compliant(), "fixtures/policies/internet-facing.yaml"),
+    ] {
+        for f in scan(&snapshot, policy).json()["findings"]
+            .as_array()
+            .expect("findings")
+        {
+            emitted.insert(f["rule_id"].as_str().unwrap_or_default().to_string());
+        }
     }
     // A plan's unknowns: tests/plan.rs.
     let unknowns = path("fixtures/plans/unknown-ids.json");

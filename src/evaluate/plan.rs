@@ -75,20 +75,30 @@ pub fn apply(facts: &PlanFacts, policy: &Policy, findings: &mut Vec<Finding>) {
                         .filter(|u| u.affects.iter().any(|r| f.rule_id.starts_with(r.as_str()))),
                 );
             }
-            // A failure to cover could be mended by a flow log whose resource or traffic
-            // type is not known yet; a pass cannot be undone by one.
+            // A failure to cover could be mended by a flow log the plan cannot place (its
+            // resource is unknown), anywhere in the place; a pass cannot be undone by one.
+            // A gateway's evidence names no logs, so every such unknown of the place
+            // reaches it.
             if f.status != Status::Pass && COVERED_TYPES.contains(&f.resource_type.as_str()) {
+                let gateway = f.resource_type == "transit-gateway";
                 reasons.extend(
                     on_coverage
                         .get(&(f.account_id.as_str(), f.region.as_str()))
                         .into_iter()
                         .flatten()
+                        .filter(|u| u.standalone || gateway)
                         .filter(|u| decides_coverage_of(u, f)),
                 );
             }
-            if f.category == Category::Coverage && f.status == Status::Pass {
+            // A placed flow log's unknown decides the coverage of its own VPC: a pass
+            // through it could be undone, a failure it does not count toward mended.
+            if f.category == Category::Coverage {
+                let listed = match f.status {
+                    Status::Pass => "qualifying_flow_logs",
+                    _ => "flow_logs_not_counted",
+                };
                 reasons.extend(
-                    covering_logs_unknown(f, &on_resource)
+                    listed_logs_unknown(f, listed, &on_resource)
                         .into_iter()
                         .filter(|u| decides_coverage_of(u, f)),
                 );
@@ -202,14 +212,16 @@ fn prefix_bucket(f: &Finding) -> Option<&str> {
         .flatten()
 }
 
-/// The unknowns that touch the flow logs a coverage pass rests on.
-fn covering_logs_unknown<'a>(
+/// The coverage unknowns of the flow logs a coverage finding's evidence lists under `key`
+/// (those it counts, or those it does not).
+fn listed_logs_unknown<'a>(
     f: &Finding,
+    key: &str,
     on_resource: &BTreeMap<&str, Vec<&'a PlanUnknown>>,
 ) -> Vec<&'a PlanUnknown> {
     let evidence = f.evidence.to_value();
     let ids: Vec<&str> = evidence
-        .get("qualifying_flow_logs")
+        .get(key)
         .and_then(Value::as_array)
         .map(|logs| {
             logs.iter()

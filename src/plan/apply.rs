@@ -115,6 +115,9 @@ const NESTED_BLOCKS: &[&str] = &["destination_options", "rule", "versioning_conf
 /// Where a flow log delivers decides every destination rule.
 const DESTINATION_RULES: Rules = &["DST", "CWL", "S3L", "SEC", "COL002"];
 
+/// Whether a destination exists decides these; which one it is (DST001, DST005) does not.
+const EXISTENCE_RULES: Rules = &["DST002", "DST003", "DST004", "CWL", "S3L", "SEC", "COL002"];
+
 /// Lays `plan` over `base` (the existing estate), or over nothing.
 pub fn apply(
     plan: &PlanDocument,
@@ -1447,7 +1450,7 @@ impl<'a> Builder<'a> {
             &name,
             "existence",
             reason.clone(),
-            DESTINATION_RULES,
+            EXISTENCE_RULES,
             Reach::Own,
         );
         self.unknown(
@@ -1455,7 +1458,7 @@ impl<'a> Builder<'a> {
             &flow_log.flow_log_id,
             "log_destination",
             reason,
-            DESTINATION_RULES,
+            EXISTENCE_RULES,
             Reach::Own,
         );
     }
