@@ -138,7 +138,7 @@ fn a_minimum_alone_requires_expiry_unless_never_is_allowed() {
         "destinations: allows any destination",
     ] {
         assert!(
-            validated.stderr.contains(&format!("warning: ")) && validated.stderr.contains(key),
+            validated.stderr.contains("warning: ") && validated.stderr.contains(key),
             "{key}: {}",
             validated.stderr
         );
