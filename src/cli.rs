@@ -484,7 +484,10 @@ pub fn run() -> Result<ExitCode> {
             let today = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
             let evaluation = policy_path
                 .as_deref()
-                .map(|path| policy::load(path).map(|(p, _)| evaluate(&snapshot, &p, today)))
+                .map(|path| {
+                    policy::load(path, rules::canonical_id)
+                        .map(|(p, _)| evaluate(&snapshot, &p, today))
+                })
                 .transpose()?;
             let runbook = flowaudit::runbook::build(
                 &snapshot,
@@ -505,7 +508,7 @@ pub fn run() -> Result<ExitCode> {
         } => {
             let report = load_report(&report)?;
             let (snapshot, snapshot_sha256) = snapshot::load(&snapshot_path)?;
-            let (policy, policy_sha256) = policy::load(&policy_path)?;
+            let (policy, policy_sha256) = policy::load(&policy_path, rules::canonical_id)?;
             if report.tool.version != flowaudit::VERSION {
                 eprintln!(
                     "note: the report was made by flowaudit {}; this is {}",
@@ -570,7 +573,7 @@ fn list_rules() -> String {
 fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     let mut bad = 0;
     for file in files {
-        match policy::load(file) {
+        match policy::load(file, rules::canonical_id) {
             Ok((p, _)) => {
                 println!(
                     "{}: ok (policy `{}`, {}, {})",
@@ -773,14 +776,14 @@ fn require_role_for_others(live: &LiveArgs, accounts: &[String], caller: &str) -
     if !others.is_empty() && live.role_name.is_none() {
         bail!(
             "the accounts to scan include accounts other than the caller's ({caller}): {}; pass --role-name to enter them",
-            flowaudit::evaluate::short_list(&others)
+            flowaudit::index::short_list(&others)
         );
     }
     Ok(())
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {
-    let (policy, policy_sha256) = policy::load(&args.report.policy)?;
+    let (policy, policy_sha256) = policy::load(&args.report.policy, rules::canonical_id)?;
     if args.fail_on_overdue && policy.deadlines.is_empty() {
         bail!(
             "--fail-on-overdue needs remediation deadlines, and policy {} sets none; add for example `deadlines: {{ high: 7d, medium: 30d }}`",
@@ -855,7 +858,7 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
             "--profile, --all-regions and the account options collect the existing estate: add --live"
         );
     }
-    let (policy, policy_sha256) = policy::load(&args.report.policy)?;
+    let (policy, policy_sha256) = policy::load(&args.report.policy, rules::canonical_id)?;
     let tf_dir = terraform_dir(args.terraform_dir.as_deref())?;
     let document = flowaudit::plan::load(&args.plan)?;
     let existing = match (&args.with_snapshot, args.live) {

@@ -185,7 +185,7 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<History>,
     /// For a problem in a plan report: whether the plan brings it in, touches what it rests
-    /// on, or leaves it as it was (see `crate::plan::gate`).
+    /// on, or leaves it as it was (the plan gate's classes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<ChangeClass>,
     /// For a plan report: where the resource is written in the Terraform configuration.

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod evaluate;
 pub mod findings;
 pub mod history;
+pub mod index;
 pub mod lifecycle;
 pub mod location;
 pub mod plan;

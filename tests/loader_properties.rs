@@ -117,7 +117,7 @@ proptest! {
         match flowaudit::snapshot::load(&file) {
             Ok((snapshot, _)) => {
                 // Whatever loads is evaluated without a panic.
-                let (policy, _) = flowaudit::policy::load(&root().join("policies/production.yaml"))
+                let (policy, _) = flowaudit::policy::load(&root().join("policies/production.yaml"), flowaudit::rules::canonical_id)
                     .expect("shipped policy");
                 let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
                 let _ = flowaudit::evaluate::evaluate(&snapshot, &policy, today);
@@ -138,7 +138,7 @@ proptest! {
         let original = std::fs::read(root().join(format!("policies/{name}.yaml"))).expect("policy");
         let dir = tempfile::tempdir().expect("temp dir");
         let file = write_temp(dir.path(), "policy.yaml", &apply(&original, &edits));
-        if let Err(e) = flowaudit::policy::load(&file) {
+        if let Err(e) = flowaudit::policy::load(&file, flowaudit::rules::canonical_id) {
             let message = e.to_string();
             prop_assert!(names_a_location(&message, &file), "no location: {message}");
         }
@@ -165,7 +165,7 @@ proptest! {
             Ok(plan) => {
                 let (existing, _) = flowaudit::snapshot::load(&root().join("fixtures/plans/existing-estate.json"))
                     .expect("existing estate");
-                let (policy, _) = flowaudit::policy::load(&root().join("policies/production.yaml"))
+                let (policy, _) = flowaudit::policy::load(&root().join("policies/production.yaml"), flowaudit::rules::canonical_id)
                     .expect("shipped policy");
                 let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
                 for base in [None, Some(&existing)] {

@@ -1,41 +1,21 @@
 //! Snapshot + policy + date -> findings. Pure: no I/O and no clock; the same inputs always
 //! give the same findings in the same order.
+//!
+//! The step above the rules: it builds the resolved index (`crate::index`), runs every rule
+//! family over it, then applies severity overrides, a plan's unknowns and the waivers, and
+//! sorts.
 
-mod connectivity;
-mod context;
-mod coverage;
-mod destinations;
-mod errors;
-mod estate;
 mod plan;
-mod qualification;
-mod telemetry;
 mod waivers;
 
-pub use connectivity::CONNECTIVITY_OPERATIONS;
-pub use context::{
-    Context, DestinationUse, Holder, HolderView, ScopedFlowLog, ScopedGateway, ScopedVpc,
-    short_list,
-};
-pub use coverage::{Gap, gap};
-pub use destinations::{DestinationState, Subtree};
-pub use errors::{ErrorIndex, describe};
-pub use estate::{Estate, RegionView};
-pub use qualification::{Qualification, not_allowed};
-pub use telemetry::managing as telemetry_rules_managing;
 pub use waivers::WaiverUse;
-
-/// Hash maps and sets for evaluation's lookups: SipHash's resistance to chosen keys is not
-/// needed for ids read from a snapshot, and it cost 7% of a 1M-ENI run. Nothing iterates
-/// these in an order a user sees.
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
 use crate::findings::{CoverageCell, Finding, OutOfScope};
+use crate::index::{Context, Estate, FastMap, FastSet};
 use crate::policy::Policy;
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -52,7 +32,7 @@ pub struct Evaluation {
 }
 
 pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evaluation {
-    let errors = errors::all_errors(snapshot);
+    let errors = crate::index::all_errors(snapshot);
     let estate = Estate::new(snapshot, &errors);
     let ctx = Context::new(&estate, policy, today);
     let mut findings = Vec::new();
@@ -67,7 +47,7 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
     }
     let waivers = waivers::apply(policy, today, &mut findings);
     sort_findings(&mut findings);
-    let coverage = coverage::cells(&ctx);
+    let coverage = crate::index::coverage_cells(&ctx);
     Evaluation {
         findings,
         out_of_scope: ctx.out_of_scope,

@@ -28,8 +28,31 @@ fn location(path: &Path, line: Option<usize>, column: Option<usize>) -> String {
     }
 }
 
+/// How a policy learns which rule ids exist (for waivers and severity overrides): the rule
+/// registry sits above policies, since rules read them, so whoever loads a policy hands the
+/// registry's lookup in (`flowaudit::rules::canonical_id`). It gives a rule's id for its id
+/// or name.
+pub type RuleLookup = fn(&str) -> Option<&'static str>;
+
+thread_local! {
+    /// The lookup of the parse in progress on this thread, for `RuleId`'s deserializer.
+    static RULES: std::cell::Cell<Option<RuleLookup>> = const { std::cell::Cell::new(None) };
+}
+
+/// The rule lookup of the policy being parsed on this thread, if any.
+pub(super) fn rule_lookup() -> Option<RuleLookup> {
+    RULES.with(std::cell::Cell::get)
+}
+
 /// Parses policy text; `path` is used only in messages.
-pub fn parse(text: &str, path: &Path) -> Result<Policy, PolicyError> {
+pub fn parse(text: &str, path: &Path, rules: RuleLookup) -> Result<Policy, PolicyError> {
+    struct Reset(Option<RuleLookup>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            RULES.with(|r| r.set(self.0));
+        }
+    }
+    let _reset = Reset(RULES.with(|r| r.replace(Some(rules))));
     let file: PolicyFile = serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = match e.location() {
             Some(loc) => (Some(loc.line()), Some(loc.column())),
@@ -85,7 +108,7 @@ fn with_hint(message: String) -> String {
 }
 
 /// Reads and parses a policy file; returns it with the SHA-256 of its bytes.
-pub fn load(path: &Path) -> Result<(Policy, String), PolicyError> {
+pub fn load(path: &Path, rules: RuleLookup) -> Result<(Policy, String), PolicyError> {
     let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
         path: path.to_path_buf(),
         source,
@@ -99,6 +122,6 @@ pub fn load(path: &Path) -> Result<(Policy, String), PolicyError> {
             message,
         }
     })?;
-    let policy = parse(text, path)?;
+    let policy = parse(text, path, rules)?;
     Ok((policy, crate::digest::sha256_hex(&bytes)))
 }

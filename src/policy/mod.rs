@@ -6,7 +6,7 @@ mod model;
 mod notes;
 mod scope;
 
-pub use load::{PolicyError, load, parse};
+pub use load::{PolicyError, RuleLookup, load, parse};
 pub use model::*;
 pub use notes::PolicyNote;
 pub use scope::{Profile, ProfileChoice};

@@ -11,7 +11,6 @@ pub use crate::aws::{
     CLOUDWATCH_RETENTION_DAYS, DEFAULT_LOG_FIELDS, DestinationType, LOG_FIELDS, TrafficType,
 };
 use crate::findings::Severity;
-use crate::rules;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -628,11 +627,16 @@ pub struct RuleId(pub String);
 
 impl<'de> Deserialize<'de> for RuleId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        checked_str(d, "a rule id", |v| match rules::find(v) {
-            Some(rule) => Ok(RuleId(rule.id.to_string())),
-            None => Err(format!(
-                "unknown rule id `{v}`; `flowaudit rules` lists the ids this version knows"
-            )),
+        checked_str(d, "a rule id", |v| {
+            let Some(lookup) = super::load::rule_lookup() else {
+                return Err("rule ids can be read only while a policy is loaded".to_string());
+            };
+            match lookup(v) {
+                Some(id) => Ok(RuleId(id.to_string())),
+                None => Err(format!(
+                    "unknown rule id `{v}`; `flowaudit rules` lists the ids this version knows"
+                )),
+            }
         })
     }
 }

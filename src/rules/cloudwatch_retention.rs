@@ -8,8 +8,8 @@ use serde_json::json;
 use super::{Family, Rule, Verdict, destination_subject, judge_per_profile, with_fields};
 use crate::aws::{DELIVERY_CLASS_RETENTION_DAYS, LogGroupClass};
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, DestinationState};
 
 pub static NEVER_EXPIRES: Rule = Rule {
     id: "CWL001",

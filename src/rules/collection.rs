@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::{Family, Rule, Subject, Verdict, destination_subject, vpc_subject};
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState, describe};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, DestinationState, describe};
 use crate::snapshot::{CollectionError, ENDPOINT_UNREACHABLE, consistency};
 
 pub static COLLECTION_FAILED: Rule = Rule {

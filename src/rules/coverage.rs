@@ -8,8 +8,8 @@
 use serde_json::{Value, json};
 
 use super::{Family, Rule, Verdict, vpc_subject};
-use crate::evaluate::{Context, ScopedVpc, gap, short_list};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, ScopedVpc, gap, short_list};
 use crate::policy::{CoverageLevel, Profile};
 
 pub static VPC_WITHOUT_FLOW_LOG: Rule = Rule {

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::{Family, Rule, Verdict, destination_subject, flow_log_subject, vpc_subject};
 use crate::aws::DestinationType;
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState, gap, not_allowed, short_list};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, DestinationState, gap, not_allowed, short_list};
 use crate::snapshot::FlowLog;
 
 pub static TYPE_NOT_ALLOWED: Rule = Rule {

@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::{Family, Rule, Verdict, destination_subject, judge_per_profile};
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, DestinationState};
 
 pub static BUCKET_NOT_ENCRYPTED: Rule = Rule {
     id: "SEC001",

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::{Family, Rule, Verdict, flow_log_subject};
 use crate::aws::{Delivery, FlowLogResource, TRANSIT_GATEWAY_LOG_FIELDS, record_fields};
-use crate::evaluate::{Context, telemetry_rules_managing};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, telemetry_rules_managing};
 
 pub static NOT_ACTIVE: Rule = Rule {
     id: "FLS001",

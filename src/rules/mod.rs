@@ -19,8 +19,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationUse, ScopedFlowLog, ScopedVpc};
 use crate::findings::{Category, Evidence, Finding, Severity, Status};
+use crate::index::{Context, DestinationUse, ScopedFlowLog, ScopedVpc};
 
 #[derive(Debug, Serialize)]
 pub struct Rule {
@@ -63,6 +63,11 @@ pub static RULES: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
         .flat_map(|f| f.rules.iter().copied())
         .collect()
 });
+
+/// A rule's id, for its id or name: the lookup policies are loaded with.
+pub fn canonical_id(id_or_name: &str) -> Option<&'static str> {
+    find(id_or_name).map(|r| r.id)
+}
 
 /// Looks a rule up by id or by name.
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

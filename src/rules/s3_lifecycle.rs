@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::{Family, Rule, Subject, Verdict, judge_per_profile, with_fields};
 use crate::destination::Destination;
-use crate::evaluate::{Context, DestinationState, Subtree, short_list};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, DestinationState, Subtree, short_list};
 use crate::lifecycle::{self, Effective};
 use crate::snapshot::{Bucket, BucketLifecycle};
 

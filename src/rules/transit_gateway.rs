@@ -9,8 +9,8 @@
 use serde_json::{Value, json};
 
 use super::{Family, Rule, Subject, Verdict};
-use crate::evaluate::{Context, ScopedGateway, describe, short_list};
 use crate::findings::{Category, Finding, Severity};
+use crate::index::{Context, ScopedGateway, describe, short_list};
 use crate::policy::TransitGatewayCoverage;
 
 pub static GATEWAY_WITHOUT_FLOW_LOG: Rule = Rule {
