@@ -1,4 +1,7 @@
 mod cli;
+mod commands;
+mod exit;
+mod output;
 mod progress;
 
 use std::process::ExitCode;
@@ -14,9 +17,9 @@ fn main() -> ExitCode {
                 .downcast_ref::<flowaudit::collect::CollectError>()
                 .is_some_and(flowaudit::collect::CollectError::is_unseen);
             ExitCode::from(if unseen {
-                cli::exit::INCOMPLETE
+                exit::INCOMPLETE
             } else {
-                cli::exit::BAD_INPUT
+                exit::BAD_INPUT
             })
         }
     }
