@@ -36,7 +36,11 @@ fn library_files() -> Vec<(String, PathBuf)> {
                 .map(|c| c.as_os_str().to_string_lossy().to_string())
                 .unwrap_or_default();
             let module = first.trim_end_matches(".rs").to_string();
-            if ["main", "cli", "progress", "bin", "commands", "output", "exit", "lib"].contains(&module.as_str()) {
+            if [
+                "main", "cli", "progress", "bin", "commands", "output", "exit", "lib",
+            ]
+            .contains(&module.as_str())
+            {
                 continue;
             }
             files.push((module, path));

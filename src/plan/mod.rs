@@ -3,7 +3,6 @@
 
 mod apply;
 mod changes;
-mod connectivity;
 mod document;
 pub mod gate;
 mod references;

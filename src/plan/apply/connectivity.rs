@@ -7,7 +7,7 @@
 //! unknown: a plan shows only its own resources. A planned peering connection is taken as
 //! active, whether or not it is accepted yet: the stricter reading.
 
-use super::apply::{Builder, Reach, Target, upsert};
+use super::{Builder, Reach, Target, upsert};
 use crate::snapshot::{
     EgressOnlyInternetGateway, InternetGateway, NatGateway, PeeringStatus, PeeringVpcInfo,
     RegionSnapshot, VpcAttachment, VpcPeeringConnection, VpnGateway,
