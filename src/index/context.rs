@@ -7,18 +7,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::destinations::{self, DestinationState, Subtree};
+use super::destinations::{self, DestinationState, DestinationUse};
 use super::estate::{Estate, RegionView};
+use super::gateways::{ScopedGateway, scoped_gateways};
 use super::qualification::{self, Qualification};
 use super::{FastMap, FastSet};
 use crate::aws::FlowLogResource;
 use crate::destination::{self, Destination, ResolvedDestination};
 use crate::findings::OutOfScope;
-use crate::policy::{Policy, Profile, ProfileChoice, TransitGatewayCoverage};
-use crate::snapshot::{
-    CollectionError, FlowLog, NetworkInterface, Subnet, TransitGateway, TransitGatewayAttachment,
-    Vpc,
-};
+use crate::policy::{Policy, Profile, ProfileChoice};
+use crate::snapshot::{CollectionError, FlowLog, NetworkInterface, Subnet, Vpc};
 
 /// A VPC that a profile would select by every other criterion, but by a connectivity that
 /// could not be read: an error, never judged by a laxer profile.
@@ -102,53 +100,6 @@ impl<'a> ScopedVpc<'a> {
     }
 }
 
-/// A transit gateway whose coverage a profile asks for, judged in its owner's account.
-pub struct ScopedGateway<'a> {
-    /// Its index in `Context::gateways`.
-    pub index: usize,
-    pub view: &'a RegionView<'a>,
-    pub gateway: &'a TransitGateway,
-    pub profile: &'a Profile,
-    /// `Gateway` or `Attachment`, never `Off`.
-    pub coverage: TransitGatewayCoverage,
-    /// Its live attachments, sorted by id; `None` when they were not listed.
-    pub attachments: Option<Vec<&'a TransitGatewayAttachment>>,
-}
-
-impl<'a> ScopedGateway<'a> {
-    pub fn account_id(&self) -> &'a str {
-        self.view.account_id
-    }
-    pub fn region(&self) -> &'a str {
-        &self.view.data.region
-    }
-    pub fn id(&self) -> &'a str {
-        &self.gateway.transit_gateway_id
-    }
-    pub fn arn(&self) -> String {
-        self.gateway.transit_gateway_arn.clone().unwrap_or_else(|| {
-            format!(
-                "arn:aws:ec2:{}:{}:transit-gateway/{}",
-                self.region(),
-                self.account_id(),
-                self.id()
-            )
-        })
-    }
-    /// The gateway and its attachments: every resource whose flow logs count for it.
-    fn covering_resource_ids(&self) -> Vec<&'a str> {
-        let mut ids = vec![self.id()];
-        if let Some(attachments) = &self.attachments {
-            ids.extend(
-                attachments
-                    .iter()
-                    .map(|a| a.transit_gateway_attachment_id.as_str()),
-            );
-        }
-        ids
-    }
-}
-
 /// What a scoped flow log is judged under: a VPC (for logs on it, its subnets or ENIs)
 /// or a transit gateway (for logs on it or its attachments), by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,23 +155,6 @@ pub struct ScopedFlowLog<'a> {
     pub destination: Result<ResolvedDestination, String>,
     /// Whether it counts toward coverage, judged once under its VPC's profile.
     pub qualification: Qualification,
-}
-
-/// A destination and the flow logs that deliver to it.
-pub struct DestinationUse<'a> {
-    pub destination: Destination,
-    /// Indices into `Context::flow_logs`, sorted. Empty for a log group judged only
-    /// because a `log_group_patterns` entry selects it.
-    pub users: Vec<usize>,
-    /// The profiles it is judged under, by name: those of its users' VPCs, or the one
-    /// whose pattern selected it.
-    pub profiles: Vec<&'a Profile>,
-    /// For a group no judged flow log uses: the pattern that selected it.
-    pub selected_by: Option<String>,
-    /// Whether it exists, what it is, or why that could not be told.
-    pub state: DestinationState<'a>,
-    /// For a bucket: its flow-log subtrees, each with the lifecycle that applies to it.
-    pub subtrees: Vec<Subtree>,
 }
 
 pub struct Context<'a> {
@@ -503,7 +437,11 @@ impl<'a> Context<'a> {
                 }
             })
             .collect();
-        destinations.extend(pattern_selected_log_groups(estate, policy, &destinations));
+        destinations.extend(destinations::pattern_selected_log_groups(
+            estate,
+            policy,
+            &destinations,
+        ));
 
         Context {
             estate,
@@ -678,152 +616,6 @@ fn profiles_of<'a>(
         profiles.insert(p.name.as_str(), p);
     }
     profiles.into_values().collect()
-}
-
-/// The transit gateways whose coverage a profile asks for, in account, region and id
-/// order. A gateway shared from another account, or deleted, is noted as out of scope when
-/// its profile asks for coverage; where coverage is off it is not judged at all.
-fn scoped_gateways<'a>(
-    estate: &'a Estate<'a>,
-    policy: &'a Policy,
-    out_of_scope: &mut Vec<OutOfScope>,
-) -> Vec<ScopedGateway<'a>> {
-    let mut gateways = Vec::new();
-    for view in estate.regions() {
-        let region = view.data.region.as_str();
-        let Some(listed) = &view.data.transit_gateways else {
-            continue; // Unknown: the transit gateway rules report it where coverage is on.
-        };
-        let mut attachments: Option<BTreeMap<&str, Vec<&TransitGatewayAttachment>>> =
-            view.data.transit_gateway_attachments.as_ref().map(|all| {
-                let mut by_gateway: BTreeMap<&str, Vec<&TransitGatewayAttachment>> =
-                    BTreeMap::new();
-                for a in all.iter().filter(|a| attachment_is_live(a)) {
-                    by_gateway
-                        .entry(a.transit_gateway_id.as_str())
-                        .or_default()
-                        .push(a);
-                }
-                by_gateway
-            });
-        for gateway in listed {
-            let Some(profile) = policy.profile_for_gateway(view.account_id, region, gateway) else {
-                continue;
-            };
-            let coverage = profile
-                .requirements
-                .transit_gateways
-                .as_ref()
-                .map(|t| t.coverage)
-                .unwrap_or_default();
-            if coverage == TransitGatewayCoverage::Off {
-                continue;
-            }
-            let skip = |reason: String| OutOfScope {
-                resource_type: "transit-gateway".to_string(),
-                resource_id: gateway.transit_gateway_id.clone(),
-                account_id: view.account_id.to_string(),
-                region: region.to_string(),
-                reason,
-            };
-            if gateway.owner_id != view.account_id {
-                out_of_scope.push(skip(format!(
-                    "transit gateway shared by account {}; only its owner can log it, so it is judged there",
-                    gateway.owner_id
-                )));
-                continue;
-            }
-            if matches!(gateway.state.as_deref(), Some("deleting" | "deleted")) {
-                out_of_scope.push(skip(format!(
-                    "transit gateway is {}",
-                    gateway.state.as_deref().unwrap_or_default()
-                )));
-                continue;
-            }
-            let mine = attachments.as_mut().map(|by_gateway| {
-                let mut list = by_gateway
-                    .remove(gateway.transit_gateway_id.as_str())
-                    .unwrap_or_default();
-                list.sort_by(|a, b| {
-                    a.transit_gateway_attachment_id
-                        .cmp(&b.transit_gateway_attachment_id)
-                });
-                list
-            });
-            gateways.push(ScopedGateway {
-                index: gateways.len(),
-                view,
-                gateway,
-                profile,
-                coverage,
-                attachments: mine,
-            });
-        }
-    }
-    gateways
-}
-
-/// Whether an attachment can carry traffic, and so needs coverage.
-fn attachment_is_live(attachment: &TransitGatewayAttachment) -> bool {
-    !matches!(
-        attachment.state.as_deref(),
-        Some("deleted" | "deleting" | "failed" | "failing" | "rejected" | "rejecting")
-    )
-}
-
-/// Log groups that no judged flow log uses but a profile's `cloudwatch.log_group_patterns`
-/// selects: flow-log data left behind is kept as long as its group says. The first profile
-/// (in match order) whose accounts and regions include the group and whose pattern matches
-/// its name judges it.
-fn pattern_selected_log_groups<'a>(
-    estate: &Estate<'a>,
-    policy: &'a Policy,
-    judged: &[DestinationUse<'a>],
-) -> Vec<DestinationUse<'a>> {
-    let patterns: Vec<(&'a Profile, &'a str, globset::GlobMatcher)> = policy
-        .profiles
-        .iter()
-        .flat_map(|p| {
-            p.requirements
-                .cloudwatch
-                .iter()
-                .flat_map(|c| &c.log_group_patterns)
-                .filter_map(move |pattern| pattern.matcher().map(|m| (p, pattern.0.as_str(), m)))
-        })
-        .collect();
-    if patterns.is_empty() {
-        return Vec::new();
-    }
-    let already: BTreeSet<&Destination> = judged.iter().map(|d| &d.destination).collect();
-    let mut selected = Vec::new();
-    for view in estate.regions() {
-        let region = view.data.region.as_str();
-        for group in view.log_groups.values() {
-            let destination = Destination::LogGroup {
-                account_id: view.account_id.to_string(),
-                region: region.to_string(),
-                name: group.log_group_name.clone(),
-            };
-            if already.contains(&destination) {
-                continue;
-            }
-            let chosen = patterns.iter().find(|(profile, _, matcher)| {
-                profile.selector.matches_place(view.account_id, region)
-                    && matcher.is_match(&group.log_group_name)
-            });
-            if let Some((profile, pattern, _)) = chosen {
-                selected.push(DestinationUse {
-                    destination,
-                    users: Vec::new(),
-                    profiles: vec![*profile],
-                    selected_by: Some(pattern.to_string()),
-                    state: DestinationState::LogGroup(group),
-                    subtrees: Vec::new(),
-                });
-            }
-        }
-    }
-    selected
 }
 
 /// How many dependent flow logs and VPCs a destination's evidence names.

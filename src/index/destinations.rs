@@ -2,7 +2,7 @@
 //! whether it exists, what it is, or why that could not be told; and for a bucket, the
 //! flow-log subtrees in it with the lifecycle that applies to each.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
@@ -10,6 +10,7 @@ use super::errors::describe;
 use super::estate::{Estate, RegionView};
 use crate::destination::Destination;
 use crate::lifecycle::{self, Effective};
+use crate::policy::{Policy, Profile};
 use crate::snapshot::{Bucket, DeliveryStream, LogGroup};
 
 /// The state of one destination.
@@ -171,4 +172,76 @@ pub fn subtrees(
             tree
         })
         .collect()
+}
+
+/// Log groups that no judged flow log uses but a profile's `cloudwatch.log_group_patterns`
+/// selects: flow-log data left behind is kept as long as its group says. The first profile
+/// (in match order) whose accounts and regions include the group and whose pattern matches
+/// its name judges it.
+pub(super) fn pattern_selected_log_groups<'a>(
+    estate: &Estate<'a>,
+    policy: &'a Policy,
+    judged: &[DestinationUse<'a>],
+) -> Vec<DestinationUse<'a>> {
+    let patterns: Vec<(&'a Profile, &'a str, globset::GlobMatcher)> = policy
+        .profiles
+        .iter()
+        .flat_map(|p| {
+            p.requirements
+                .cloudwatch
+                .iter()
+                .flat_map(|c| &c.log_group_patterns)
+                .filter_map(move |pattern| pattern.matcher().map(|m| (p, pattern.0.as_str(), m)))
+        })
+        .collect();
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let already: BTreeSet<&Destination> = judged.iter().map(|d| &d.destination).collect();
+    let mut selected = Vec::new();
+    for view in estate.regions() {
+        let region = view.data.region.as_str();
+        for group in view.log_groups.values() {
+            let destination = Destination::LogGroup {
+                account_id: view.account_id.to_string(),
+                region: region.to_string(),
+                name: group.log_group_name.clone(),
+            };
+            if already.contains(&destination) {
+                continue;
+            }
+            let chosen = patterns.iter().find(|(profile, _, matcher)| {
+                profile.selector.matches_place(view.account_id, region)
+                    && matcher.is_match(&group.log_group_name)
+            });
+            if let Some((profile, pattern, _)) = chosen {
+                selected.push(DestinationUse {
+                    destination,
+                    users: Vec::new(),
+                    profiles: vec![*profile],
+                    selected_by: Some(pattern.to_string()),
+                    state: DestinationState::LogGroup(group),
+                    subtrees: Vec::new(),
+                });
+            }
+        }
+    }
+    selected
+}
+
+/// A destination and the flow logs that deliver to it.
+pub struct DestinationUse<'a> {
+    pub destination: Destination,
+    /// Indices into `Context::flow_logs`, sorted. Empty for a log group judged only
+    /// because a `log_group_patterns` entry selects it.
+    pub users: Vec<usize>,
+    /// The profiles it is judged under, by name: those of its users' VPCs, or the one
+    /// whose pattern selected it.
+    pub profiles: Vec<&'a Profile>,
+    /// For a group no judged flow log uses: the pattern that selected it.
+    pub selected_by: Option<String>,
+    /// Whether it exists, what it is, or why that could not be told.
+    pub state: DestinationState<'a>,
+    /// For a bucket: its flow-log subtrees, each with the lifecycle that applies to it.
+    pub subtrees: Vec<Subtree>,
 }

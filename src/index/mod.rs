@@ -11,18 +11,19 @@ mod coverage;
 mod destinations;
 mod errors;
 mod estate;
+mod gateways;
 mod qualification;
 mod telemetry;
 
 pub use connectivity::CONNECTIVITY_OPERATIONS;
 pub use context::{
-    Context, DestinationUse, Holder, HolderView, ScopedFlowLog, ScopedGateway, ScopedVpc,
-    UndecidedVpc, short_list,
+    Context, Holder, HolderView, ScopedFlowLog, ScopedVpc, UndecidedVpc, short_list,
 };
 pub use coverage::{Gap, cells as coverage_cells, gap};
-pub use destinations::{DestinationState, Subtree};
+pub use destinations::{DestinationState, DestinationUse, Subtree};
 pub use errors::{ErrorIndex, all_errors, describe};
 pub use estate::{Estate, RegionView};
+pub use gateways::ScopedGateway;
 pub use qualification::{Qualification, not_allowed};
 pub use telemetry::managing as telemetry_rules_managing;
 

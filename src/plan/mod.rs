@@ -1,6 +1,7 @@
 //! The pre-deploy gate: a Terraform or OpenTofu plan (`terraform show -json PLANFILE`)
 //! turned into the estate it would leave, so that the same rules judge it before apply.
 
+mod addresses;
 mod apply;
 mod changes;
 mod document;

@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::references::traversal;
+use super::addresses::traversal;
 use crate::findings::{Finding, SourceLocation};
 
 /// How deep module calls are followed; a source that loops back is cut off there.

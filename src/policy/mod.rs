@@ -5,6 +5,7 @@ mod load;
 mod model;
 mod notes;
 mod scope;
+mod waiver;
 
 pub use load::{PolicyError, RuleLookup, load, parse};
 pub use model::*;
