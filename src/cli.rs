@@ -117,8 +117,10 @@ enum Command {
         report: PathBuf,
         #[arg(long)]
         snapshot: PathBuf,
+        /// The policy file. Default: as for `scan` (flowaudit.yaml here or above, else the
+        /// built-in policy).
         #[arg(long)]
-        policy: PathBuf,
+        policy: Option<PathBuf>,
     },
 }
 
@@ -162,7 +164,7 @@ pub fn run() -> Result<ExitCode> {
             report,
             snapshot,
             policy,
-        } => reports::verify(&report, &snapshot, &policy),
+        } => reports::verify(&report, &snapshot, policy.as_deref()),
     }
 }
 

@@ -92,9 +92,10 @@ pub(crate) struct LiveArgs {
 /// What `scan` and `plan` share: the policy, the report and the exit code.
 #[derive(clap::Args)]
 pub(crate) struct ReportArgs {
-    /// Policy file (YAML).
+    /// Policy file (YAML). Default: a flowaudit.yaml in the current directory or the nearest
+    /// of its parents, else the built-in default policy (`flowaudit policy show`).
     #[arg(long)]
-    pub(crate) policy: PathBuf,
+    pub(crate) policy: Option<PathBuf>,
     /// Report format: table, json, csv, sarif, junit, markdown, html, ocsf, oscal or github.
     /// Defaults to table, or github when GITHUB_ACTIONS=true.
     #[arg(long, value_parser = parse_format)]

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use flowaudit::evaluate::evaluate;
 use flowaudit::plan::gate::{Gate, GateSummary};
 use flowaudit::report::Report;
-use flowaudit::{policy, rules, snapshot};
+use flowaudit::snapshot;
 
 use super::args::{LiveArgs, ReportArgs, parse_account, parse_gate};
 use super::live::collect_live;
@@ -77,7 +77,8 @@ pub(crate) fn run(args: PlanArgs) -> Result<ExitCode> {
             "--profile, --all-regions and the account options collect the existing estate: add --live"
         );
     }
-    let (policy, policy_sha256) = policy::load(&args.report.policy, rules::canonical_id)?;
+    let chosen = super::policy_source::choose(args.report.policy.as_deref())?;
+    let (policy, policy_sha256) = (chosen.policy, chosen.sha256);
     let tf_dir = terraform_dir(args.terraform_dir.as_deref())?;
     let document = flowaudit::plan::load(&args.plan)?;
     let existing = match (&args.with_snapshot, args.live) {

@@ -1,14 +1,16 @@
 //! `flowaudit policy`: work with policy files.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
-use clap::Subcommand;
+use anyhow::{Result, bail};
+use clap::{Subcommand, ValueEnum};
 
 use flowaudit::{policy, rules};
 
+use super::policy_source::{self, TEMPLATES};
 use crate::exit;
+use crate::output::write_output;
 
 #[derive(Subcommand)]
 pub(crate) enum PolicyCommand {
@@ -17,12 +19,77 @@ pub(crate) enum PolicyCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write a commented starter policy, to standard output or a file.
+    Init {
+        /// `default` is the policy built into flowaudit; the others are the shipped ones.
+        #[arg(long, value_enum, default_value_t = Template::Default)]
+        template: Template,
+        /// Write it here (refused if the file exists) instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// Print the policy a scan here would use, with every profile's requirements resolved
+    /// and every default filled in.
+    Show {
+        /// Policy file. Default: as for `scan` (flowaudit.yaml here or above, else the
+        /// built-in policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Template {
+    Default,
+    Baseline,
+    Production,
+    Regulated,
+}
+
+impl Template {
+    fn text(self) -> &'static str {
+        let name = match self {
+            Template::Default => "default",
+            Template::Baseline => "baseline",
+            Template::Production => "production",
+            Template::Regulated => "regulated",
+        };
+        TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(policy_source::BUILT_IN, |(_, text)| text)
+    }
 }
 
 pub(crate) fn run(command: PolicyCommand) -> Result<ExitCode> {
     match command {
         PolicyCommand::Validate { files } => validate(&files),
+        PolicyCommand::Init { template, output } => init(template, output.as_deref()),
+        PolicyCommand::Show { policy } => show(policy.as_deref()),
     }
+}
+
+fn init(template: Template, output: Option<&Path>) -> Result<ExitCode> {
+    if let Some(path) = output.filter(|p| *p != Path::new("-"))
+        && path.exists()
+    {
+        bail!(
+            "{} exists; flowaudit policy init does not overwrite a policy, choose another path or remove it",
+            path.display()
+        );
+    }
+    write_output(output, template.text())?;
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn show(given: Option<&Path>) -> Result<ExitCode> {
+    let chosen = policy_source::choose(given)?;
+    let yaml = serde_yaml::to_string(&chosen.policy.effective())?;
+    print!(
+        "# The effective policy `{}` from {} (sha256 {}): every profile in match order, each\n# with its requirements resolved against `default` and every default filled in.\n{yaml}",
+        chosen.policy.name, chosen.origin, chosen.sha256
+    );
+    Ok(ExitCode::from(exit::OK))
 }
 
 fn validate(files: &[PathBuf]) -> Result<ExitCode> {

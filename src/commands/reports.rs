@@ -134,10 +134,15 @@ pub(crate) fn runbook(
     Ok(ExitCode::from(exit::OK))
 }
 
-pub(crate) fn verify(report: &Path, snapshot_path: &Path, policy_path: &Path) -> Result<ExitCode> {
+pub(crate) fn verify(
+    report: &Path,
+    snapshot_path: &Path,
+    policy_path: Option<&Path>,
+) -> Result<ExitCode> {
     let report = load_report(report)?;
     let (snapshot, snapshot_sha256) = snapshot::load(snapshot_path)?;
-    let (policy, policy_sha256) = policy::load(policy_path, rules::canonical_id)?;
+    let chosen = super::policy_source::choose(policy_path)?;
+    let (policy, policy_sha256) = (chosen.policy, chosen.sha256);
     if report.tool.version != flowaudit::VERSION {
         eprintln!(
             "note: the report was made by flowaudit {}; this is {}",

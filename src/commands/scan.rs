@@ -7,10 +7,11 @@ use anyhow::{Result, bail};
 
 use flowaudit::evaluate::evaluate;
 use flowaudit::report::Report;
-use flowaudit::{policy, rules, snapshot};
+use flowaudit::snapshot;
 
 use super::args::{LiveArgs, ReportArgs};
 use super::live::collect_live;
+use super::policy_source;
 use super::report_output::{emit, load_report};
 use super::warn_undocumented;
 use crate::exit::{exit_code, overdue_exit_code};
@@ -39,11 +40,12 @@ pub(crate) struct ScanArgs {
 }
 
 pub(crate) fn run(args: ScanArgs) -> Result<ExitCode> {
-    let (policy, policy_sha256) = policy::load(&args.report.policy, rules::canonical_id)?;
+    let chosen = policy_source::choose(args.report.policy.as_deref())?;
+    let (policy, policy_sha256) = (chosen.policy, chosen.sha256);
     if args.fail_on_overdue && policy.deadlines.is_empty() {
         bail!(
             "--fail-on-overdue needs remediation deadlines, and policy {} sets none; add for example `deadlines: {{ high: 7d, medium: 30d }}`",
-            args.report.policy.display()
+            chosen.origin
         );
     }
     let (snapshot, snapshot_sha256) = match &args.snapshot {

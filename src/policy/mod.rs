@@ -25,7 +25,53 @@ pub struct Policy {
     pub deadlines: std::collections::BTreeMap<crate::findings::Severity, u32>,
 }
 
+/// A policy as it is applied: every profile in match order (the default last), each with its
+/// requirements resolved against `default`, for `flowaudit policy show`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EffectivePolicy<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub profiles: Vec<EffectiveProfile<'a>>,
+    #[serde(skip_serializing_if = "<[Waiver]>::is_empty")]
+    pub waivers: &'a [Waiver],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub severity: &'a std::collections::BTreeMap<String, crate::findings::Severity>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub deadlines: std::collections::BTreeMap<crate::findings::Severity, String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EffectiveProfile<'a> {
+    pub name: &'a str,
+    #[serde(rename = "match")]
+    pub selector: &'a Selector,
+    pub requirements: &'a Requirements,
+}
+
 impl Policy {
+    pub fn effective(&self) -> EffectivePolicy<'_> {
+        EffectivePolicy {
+            name: &self.name,
+            description: &self.description,
+            profiles: self
+                .profiles
+                .iter()
+                .map(|p| EffectiveProfile {
+                    name: &p.name,
+                    selector: &p.selector,
+                    requirements: &p.requirements,
+                })
+                .collect(),
+            waivers: &self.waivers,
+            severity: &self.severity_overrides,
+            deadlines: self
+                .deadlines
+                .iter()
+                .map(|(s, d)| (*s, format!("{d}d")))
+                .collect(),
+        }
+    }
+
     pub fn from_file(file: PolicyFile) -> Policy {
         let default = file.default.clone().unwrap_or_default();
         let mut profiles: Vec<Profile> = file
