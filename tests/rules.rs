@@ -624,8 +624,8 @@ fn every_rule_id_a_check_emits_is_registered() {
 }
 
 #[test]
-fn the_readme_rule_table_is_the_registry() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+fn the_docs_rule_table_is_the_registry() {
+    let readme = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs/rules.md");
     let table: Vec<String> = readme
         .lines()
         .filter(|l| l.starts_with("| `") && l.matches(" | ").count() == 4)
@@ -649,7 +649,7 @@ fn the_readme_rule_table_is_the_registry() {
         .collect();
     assert_eq!(
         table, expected,
-        "README.md's rule table differs from `flowaudit rules`"
+        "docs/rules.md's rule table differs from `flowaudit rules`"
     );
 }
 
