@@ -288,14 +288,7 @@ async fn an_internet_facing_vpc_is_judged_by_its_profile_and_never_by_a_laxer_on
 /// The listings --connectivity adds: six per (account, region), one page each here (moto
 /// does not paginate): the five gateway and peering listings, and the transit gateway
 /// attachments, which are otherwise listed only by a gateway's owner.
-const CONNECTIVITY_LISTINGS: [&str; 6] = [
-    "DescribeInternetGateways",
-    "DescribeEgressOnlyInternetGateways",
-    "DescribeNatGateways",
-    "DescribeVpnGateways",
-    "DescribeVpcPeeringConnections",
-    "DescribeTransitGatewayAttachments",
-];
+const CONNECTIVITY_LISTINGS: [&str; 6] = flowaudit::index::CONNECTIVITY_OPERATIONS;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connectivity_costs_six_listings_per_region_and_only_when_asked() {

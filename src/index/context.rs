@@ -28,6 +28,16 @@ pub struct UndecidedVpc<'a> {
     pub why: String,
 }
 
+impl UndecidedVpc<'_> {
+    pub fn arn(&self) -> String {
+        vpc_arn(self.region, self.account_id, &self.vpc.vpc_id)
+    }
+}
+
+fn vpc_arn(region: &str, account_id: &str, vpc_id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{account_id}:vpc/{vpc_id}")
+}
+
 /// A VPC that a profile selected.
 pub struct ScopedVpc<'a> {
     /// Its index in `Context::vpcs`.
@@ -50,12 +60,7 @@ impl<'a> ScopedVpc<'a> {
         &self.vpc.vpc_id
     }
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:ec2:{}:{}:vpc/{}",
-            self.region(),
-            self.account_id(),
-            self.id()
-        )
+        vpc_arn(self.region(), self.account_id(), self.id())
     }
     pub fn subnets(&self) -> &'a [&'a Subnet] {
         self.view

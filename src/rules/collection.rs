@@ -258,10 +258,7 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let subject = Subject {
             resource_type: "vpc",
             resource_id: u.vpc.vpc_id.clone(),
-            resource_arn: Some(format!(
-                "arn:aws:ec2:{}:{}:vpc/{}",
-                u.region, u.account_id, u.vpc.vpc_id
-            )),
+            resource_arn: Some(u.arn()),
             account_id: u.account_id.to_string(),
             region: u.region.to_string(),
             profile: Some(u.profile.name.clone()),
