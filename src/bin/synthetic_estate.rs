@@ -93,6 +93,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         for region in region_names.iter().take(regions) {
             let mut r = RegionSnapshot::new(*region);
+            // Collected as with --connectivity: no VPC is connected outside itself, so a
+            // policy that selects by connectivity judges every VPC by its other profiles.
+            r.transit_gateways = Some(vec![]);
+            r.transit_gateway_attachments = Some(vec![]);
+            r.internet_gateways = Some(vec![]);
+            r.egress_only_internet_gateways = Some(vec![]);
+            r.nat_gateways = Some(vec![]);
+            r.vpn_gateways = Some(vec![]);
+            r.vpc_peering_connections = Some(vec![]);
             for g in 0..4 {
                 r.log_groups.push(LogGroup {
                     log_group_name: format!("/vpc/bench-{g}"),
