@@ -632,3 +632,45 @@ async fn a_plan_to_a_central_log_group_is_judged_with_the_archive_account() {
         }
     }
 }
+
+/// Past 64 accounts, one identity cache shared by every account evicted accounts still in
+/// use, and each eviction cost one more AssumeRole (70 accounts made 82 calls). Each
+/// account now has a cache of its own: one AssumeRole per account, whatever the regions,
+/// services and concurrency.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_account_assumes_its_role_once_past_64_accounts() {
+    let moto = Moto::start();
+    let accounts: Vec<String> = (0..70u64)
+        .map(|i| format!("{:012}", 500_000_000_000 + i))
+        .collect();
+    moto.api("POST", "/moto-api/recorder/reset-recording", "");
+    moto.api("POST", "/moto-api/recorder/start-recording", "");
+    let run: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+        .current_dir(root())
+        .args([
+            "collect",
+            "-o",
+            "/dev/null",
+            "--region",
+            REGION,
+            "--region",
+            "us-east-1",
+            "--accounts",
+            &accounts.join(","),
+            "--role-name",
+            ROLE,
+            "--concurrency",
+            "64",
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    moto.api("POST", "/moto-api/recorder/stop-recording", "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let assumed = moto
+        .recorded_operations()
+        .iter()
+        .filter(|(_, op)| op == "AssumeRole")
+        .count();
+    assert_eq!(assumed, accounts.len());
+}

@@ -97,6 +97,12 @@ impl SdkClients {
     /// Clients that act in another account through `role_arn`. The credentials come from
     /// sts:AssumeRole with this configuration's own credentials, and are refreshed before
     /// they expire, so a run may outlast the role's session duration.
+    ///
+    /// Every client of the account (each region's, each service's) shares one identity
+    /// cache of its own, so that the role is assumed once per account and credential
+    /// lifetime, and concurrent misses wait on the one fetch. Inheriting the caller's cache
+    /// would put every account in one cache, whose 64 partitions evict accounts still in
+    /// use past 64 of them, each eviction one more AssumeRole.
     pub async fn assume_role(
         &self,
         role_arn: &str,
@@ -117,6 +123,7 @@ impl SdkClients {
                 .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
                     provider,
                 ))
+                .identity_cache(aws_config::identity::IdentityCache::lazy().build())
                 .build(),
         }
     }
