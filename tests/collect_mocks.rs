@@ -808,3 +808,21 @@ async fn telemetry_rules_for_vpcs_are_read_when_asked() {
     assert_eq!(rule.home_region.as_deref(), Some("eu-west-1"));
     assert!(rule.allow_field_updates);
 }
+
+/// A pacing slot is taken only by a request: a region whose five EC2 listings and one log
+/// group listing are one page each waits four EC2 intervals (4 x 50 ms). It was 650 ms: a
+/// slot more after each last page, one of them CloudWatch Logs' 200 ms.
+#[tokio::test(start_paused = true)]
+async fn only_requests_take_pacing_slots() {
+    let rules = RegionRules::simple("vpc-1", "logs-bucket");
+    let mut s3_rules = healthy_bucket_rules();
+    s3_rules.push(list_buckets_rule());
+    let source = Mocked {
+        regions: vec![rules.clients("eu-west-1")],
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3_rules.iter()),
+    };
+    let start = tokio::time::Instant::now();
+    let snapshot = collect_with(source, &["eu-west-1"]).await;
+    assert_eq!(snapshot.collection_errors, []);
+    assert_eq!(start.elapsed(), Duration::from_millis(200));
+}
