@@ -674,3 +674,57 @@ async fn each_account_assumes_its_role_once_past_64_accounts() {
         .count();
     assert_eq!(assumed, accounts.len());
 }
+
+/// A throttled AssumeRole is retried like any throttled call: the run gets the findings it
+/// gets without the fault, and no error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_assume_role_is_retried_to_the_fault_free_findings() {
+    let moto = Moto::start();
+    let vpc_a = uncovered_vpc(&member(&moto, MEMBER_A).await).await;
+    let vpc_b = uncovered_vpc(&member(&moto, MEMBER_B).await).await;
+    let both = format!("{MEMBER_A},{MEMBER_B}");
+    let args = [
+        "--accounts",
+        &both,
+        "--role-name",
+        ROLE,
+        "--max-attempts",
+        "4",
+    ];
+    let verdicts = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["rule_id"], f["account_id"], f["resource_id"], f["status"]
+                )
+            })
+            .collect()
+    };
+    let clean = scan_accounts(&moto.endpoint(), &args);
+    let proxy = FaultProxy::start(
+        moto.port,
+        vec![Rule::new(
+            Target::service("sts").action("AssumeRole"),
+            Fault::Throttle,
+            Times::First(2),
+        )],
+    );
+    let throttled = scan_accounts(&proxy.endpoint(), &args);
+    assert_eq!(throttled.code, clean.code, "{}", throttled.stderr);
+    let report = throttled.json();
+    assert_eq!(verdicts(&report), verdicts(&clean.json()));
+    assert_eq!(report["summary"]["error"], 0, "{}", non_passing(&report));
+    for vpc in [&vpc_a, &vpc_b] {
+        assert_eq!(status(&report, "COV003", vpc).as_deref(), Some("fail"));
+    }
+    let throttles = proxy
+        .log()
+        .iter()
+        .filter(|l| l.fault.is_some() && l.request.action == "AssumeRole")
+        .count();
+    assert_eq!(throttles, 2, "the fault was injected");
+}
