@@ -215,32 +215,23 @@ async fn an_internet_facing_vpc_is_judged_by_its_profile_and_never_by_a_laxer_on
 
     // A snapshot collected without --connectivity cannot select by it either.
     let dir = tempfile::tempdir().expect("temp dir");
-    let plain = dir.path().join("plain.json");
-    let collected: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
-        .current_dir(root())
-        .args([
-            "collect",
-            "--region",
-            REGION,
-            "-o",
-            &plain.to_string_lossy(),
-        ])
-        .output()
-        .expect("flowaudit runs")
-        .into();
-    assert_eq!(collected.code, 0, "{}", collected.stderr);
-    let offline = run(&[
-        "scan",
-        "--snapshot",
-        &plain.to_string_lossy(),
-        "--policy",
-        &path(policy),
-        "--format",
-        "json",
-        "--date",
-        DATE,
-    ]);
-    let report = offline.json();
+    // `collect` into a file (with `extra`), then `scan` of that snapshot under the policy.
+    let offline = |name: &str, extra: &[&str]| -> Value {
+        let file = dir.path().join(name);
+        let mut args = vec!["collect", "--region", REGION, "-o"];
+        let file_arg = file.to_string_lossy().to_string();
+        args.push(&file_arg);
+        args.extend(extra);
+        let collected: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+            .current_dir(root())
+            .args(&args)
+            .output()
+            .expect("flowaudit runs")
+            .into();
+        assert_eq!(collected.code, 0, "{}", collected.stderr);
+        common::scan(&file, policy).json()
+    };
+    let report = offline("plain.json", &[]);
     let col = finding(&report, "COL005", &facing);
     assert!(
         col["message"]
@@ -250,33 +241,7 @@ async fn an_internet_facing_vpc_is_judged_by_its_profile_and_never_by_a_laxer_on
         "{col}"
     );
     // With --connectivity the snapshot selects as the live scan does.
-    let full = dir.path().join("full.json");
-    let collected: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
-        .current_dir(root())
-        .args([
-            "collect",
-            "--connectivity",
-            "--region",
-            REGION,
-            "-o",
-            &full.to_string_lossy(),
-        ])
-        .output()
-        .expect("flowaudit runs")
-        .into();
-    assert_eq!(collected.code, 0, "{}", collected.stderr);
-    let report = run(&[
-        "scan",
-        "--snapshot",
-        &full.to_string_lossy(),
-        "--policy",
-        &path(policy),
-        "--format",
-        "json",
-        "--date",
-        DATE,
-    ])
-    .json();
+    let report = offline("full.json", &["--connectivity"]);
     assert_eq!(
         status(&report, "COV003", &facing).as_deref(),
         Some("fail"),
