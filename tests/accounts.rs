@@ -728,3 +728,46 @@ async fn a_throttled_assume_role_is_retried_to_the_fault_free_findings() {
         .count();
     assert_eq!(throttles, 2, "the fault was injected");
 }
+
+/// Every client of a run shares one HTTP client, so connections are reused across
+/// accounts, regions and services instead of one pool per client: this run made 91
+/// requests over 52 connections before, and over 5 with the shared client.
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_are_reused_across_accounts_regions_and_services() {
+    let moto = Moto::start();
+    let accounts: Vec<String> = (0..6u64)
+        .map(|i| format!("{:012}", 600_000_000_000 + i))
+        .collect();
+    let proxy = FaultProxy::start(moto.port, vec![]);
+    let run: Run = flowaudit_at_endpoint(&proxy.endpoint(), "test", "test")
+        .current_dir(root())
+        .args([
+            "collect",
+            "-o",
+            "/dev/null",
+            "--region",
+            REGION,
+            "--region",
+            "us-east-1",
+            "--accounts",
+            &accounts.join(","),
+            "--role-name",
+            ROLE,
+            "--concurrency",
+            "4",
+        ])
+        .output()
+        .expect("flowaudit runs")
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let requests = proxy.log().len();
+    let connections = proxy.connections() as usize;
+    println!("{requests} requests over {connections} connections");
+    assert!(requests >= 80, "{requests} requests");
+    // At most one connection per request in flight: the 4 pairs collected at once, and
+    // what a run asks besides (identity, roles).
+    assert!(
+        connections <= 12,
+        "{requests} requests over {connections} connections"
+    );
+}

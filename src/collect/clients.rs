@@ -59,6 +59,7 @@ impl SdkClients {
         }
         .with_max_attempts(options.max_attempts.max(1));
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(shared_http_client())
             .retry_config(retry)
             .timeout_config(
                 TimeoutConfig::builder()
@@ -127,6 +128,28 @@ impl SdkClients {
                 .build(),
         }
     }
+}
+
+/// One HTTP client for every client of a run, so that its connections are reused across
+/// accounts, regions and services. Without it the SDK builds a new client, with a pool of
+/// its own, for every service client (aws-smithy-runtime's `default_https_client`), and a
+/// run opens about a connection for every two requests. Built as that function builds it:
+/// rustls with aws-lc, the proxy from the environment, and each operation's connector
+/// settings (timeouts) and sleep.
+fn shared_http_client() -> aws_sdk_sts::config::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, runtime_components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = runtime_components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 // Every client logs its attempts (AttemptLog); the XML services (EC2, S3, STS) also

@@ -134,6 +134,7 @@ pub struct FaultProxy {
     pub port: u16,
     log: Arc<Mutex<Vec<Logged>>>,
     stop: Arc<AtomicBool>,
+    connections: Arc<AtomicU32>,
 }
 
 impl FaultProxy {
@@ -145,20 +146,27 @@ impl FaultProxy {
         let rules = Arc::new(rules);
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicU32::new(0));
         {
-            let (log, stop) = (log.clone(), stop.clone());
+            let (log, stop, connections) = (log.clone(), stop.clone(), connections.clone());
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    connections.fetch_add(1, Ordering::SeqCst);
                     let (rules, log) = (rules.clone(), log.clone());
                     thread::spawn(move || serve(stream, upstream_port, &rules, &log));
                 }
             });
         }
-        FaultProxy { port, log, stop }
+        FaultProxy {
+            port,
+            log,
+            stop,
+            connections,
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -167,6 +175,11 @@ impl FaultProxy {
 
     pub fn log(&self) -> Vec<Logged> {
         self.log.lock().expect("proxy log").clone()
+    }
+
+    /// TCP connections accepted from flowaudit so far (each may carry many requests).
+    pub fn connections(&self) -> u32 {
+        self.connections.load(Ordering::SeqCst)
     }
 }
 
