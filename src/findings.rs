@@ -280,6 +280,19 @@ impl Finding {
         )
     }
 
+    /// The resource whose settings the finding rests on: the bucket of an S3 prefix (whose
+    /// id is `bucket/key-prefix`), else the resource itself.
+    pub fn subject_id(&self) -> &str {
+        match self.resource_type.as_str() {
+            "s3-prefix" => self
+                .resource_id
+                .split('/')
+                .next()
+                .unwrap_or(&self.resource_id),
+            _ => &self.resource_id,
+        }
+    }
+
     /// The identity of a finding across runs: drift and waivers match on it.
     pub fn key(&self) -> (&str, &str, &str, &str) {
         (

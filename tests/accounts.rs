@@ -633,19 +633,14 @@ async fn a_plan_to_a_central_log_group_is_judged_with_the_archive_account() {
     }
 }
 
-/// Past 64 accounts, one identity cache shared by every account evicted accounts still in
-/// use, and each eviction cost one more AssumeRole (70 accounts made 82 calls). Each
-/// account now has a cache of its own: one AssumeRole per account, whatever the regions,
-/// services and concurrency.
-#[tokio::test(flavor = "multi_thread")]
-async fn each_account_assumes_its_role_once_past_64_accounts() {
-    let moto = Moto::start();
-    let accounts: Vec<String> = (0..70u64)
-        .map(|i| format!("{:012}", 500_000_000_000 + i))
-        .collect();
-    moto.api("POST", "/moto-api/recorder/reset-recording", "");
-    moto.api("POST", "/moto-api/recorder/start-recording", "");
-    let run: Run = flowaudit_at_endpoint(&moto.endpoint(), "test", "test")
+/// `count` account ids from `first` on (moto enters any account through any role).
+fn numbered_accounts(first: u64, count: u64) -> Vec<String> {
+    (0..count).map(|i| format!("{:012}", first + i)).collect()
+}
+
+/// `collect` of `accounts` through ROLE in two regions, at a concurrency, to nowhere.
+fn collect_two_regions(endpoint: &str, accounts: &[String], concurrency: &str) -> Run {
+    flowaudit_at_endpoint(endpoint, "test", "test")
         .current_dir(root())
         .args([
             "collect",
@@ -660,11 +655,24 @@ async fn each_account_assumes_its_role_once_past_64_accounts() {
             "--role-name",
             ROLE,
             "--concurrency",
-            "64",
+            concurrency,
         ])
         .output()
         .expect("flowaudit runs")
-        .into();
+        .into()
+}
+
+/// Past 64 accounts, one identity cache shared by every account evicted accounts still in
+/// use, and each eviction cost one more AssumeRole (70 accounts made 82 calls). Each
+/// account now has a cache of its own: one AssumeRole per account, whatever the regions,
+/// services and concurrency.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_account_assumes_its_role_once_past_64_accounts() {
+    let moto = Moto::start();
+    let accounts = numbered_accounts(500_000_000_000, 70);
+    moto.api("POST", "/moto-api/recorder/reset-recording", "");
+    moto.api("POST", "/moto-api/recorder/start-recording", "");
+    let run = collect_two_regions(&moto.endpoint(), &accounts, "64");
     moto.api("POST", "/moto-api/recorder/stop-recording", "");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let assumed = moto
@@ -735,30 +743,9 @@ async fn a_throttled_assume_role_is_retried_to_the_fault_free_findings() {
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_are_reused_across_accounts_regions_and_services() {
     let moto = Moto::start();
-    let accounts: Vec<String> = (0..6u64)
-        .map(|i| format!("{:012}", 600_000_000_000 + i))
-        .collect();
+    let accounts = numbered_accounts(600_000_000_000, 6);
     let proxy = FaultProxy::start(moto.port, vec![]);
-    let run: Run = flowaudit_at_endpoint(&proxy.endpoint(), "test", "test")
-        .current_dir(root())
-        .args([
-            "collect",
-            "-o",
-            "/dev/null",
-            "--region",
-            REGION,
-            "--region",
-            "us-east-1",
-            "--accounts",
-            &accounts.join(","),
-            "--role-name",
-            ROLE,
-            "--concurrency",
-            "4",
-        ])
-        .output()
-        .expect("flowaudit runs")
-        .into();
+    let run = collect_two_regions(&proxy.endpoint(), &accounts, "4");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let requests = proxy.log().len();
     let connections = proxy.connections() as usize;

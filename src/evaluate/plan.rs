@@ -65,7 +65,7 @@ pub fn apply(facts: &PlanFacts, policy: &Policy, findings: &mut Vec<Finding>) {
         let mut reasons: Vec<&PlanUnknown> = Vec::new();
         if matches!(f.status, Status::Pass | Status::Fail | Status::Error) {
             // The bucket's unknowns reach the findings on its prefixes.
-            let bucket = prefix_bucket(f).filter(|b| *b != f.resource_id);
+            let bucket = Some(f.subject_id()).filter(|b| *b != f.resource_id);
             for id in std::iter::once(f.resource_id.as_str()).chain(bucket) {
                 reasons.extend(
                     on_resource
@@ -205,13 +205,6 @@ fn drop_undeciding(
     });
 }
 
-/// The bucket of a finding about an S3 prefix (whose id is `bucket/key-prefix`).
-fn prefix_bucket(f: &Finding) -> Option<&str> {
-    (f.resource_type == "s3-prefix")
-        .then(|| f.resource_id.split('/').next())
-        .flatten()
-}
-
 /// The coverage unknowns of the flow logs a coverage finding's evidence lists under `key`
 /// (those it counts, or those it does not).
 fn listed_logs_unknown<'a>(
@@ -243,7 +236,7 @@ fn listed_logs_unknown<'a>(
 /// The change to the Terraform configuration that mends a failure of a resource the plan
 /// holds; `None` for resources outside the plan.
 fn terraform_fix(f: &Finding, addresses: &BTreeMap<String, String>) -> Option<String> {
-    let id = prefix_bucket(f).unwrap_or(&f.resource_id);
+    let id = f.subject_id();
     let address = addresses.get(id)?;
     let rule = f.rule_id.as_str();
     let fix = match rule.get(..3).unwrap_or(rule) {

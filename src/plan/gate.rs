@@ -117,7 +117,8 @@ pub fn classify(
         .map(Finding::key)
         .collect();
     for f in planned.iter_mut().filter(|f| f.status.is_problem()) {
-        let class = if !old_problems.contains(&f.key()) || changed.created.contains(subject(f)) {
+        let class = if !old_problems.contains(&f.key()) || changed.created.contains(f.subject_id())
+        {
             ChangeClass::Introduced
         } else if relations.rests_on_change(f, changed) {
             ChangeClass::Touched
@@ -127,14 +128,6 @@ pub fn classify(
         f.change = Some(class);
     }
     resolved(before, planned, changed)
-}
-
-/// The id a finding is about: a bucket for one of its S3 prefixes (`bucket/key-prefix`).
-fn subject(f: &Finding) -> &str {
-    match f.resource_type.as_str() {
-        "s3-prefix" => f.resource_id.split('/').next().unwrap_or(&f.resource_id),
-        _ => &f.resource_id,
-    }
 }
 
 /// The old problems the plan fixes: their check passes after it, or their resource is gone.
@@ -153,7 +146,7 @@ fn resolved(
                     "resolves {} of {}: it was {}: {}",
                     f.rule_id, f.resource_id, f.status, f.message
                 ),
-                None if changed.ids.contains(subject(f)) => format!(
+                None if changed.ids.contains(f.subject_id()) => format!(
                     "resolves {} of {} by removing it: it was {}: {}",
                     f.rule_id, f.resource_id, f.status, f.message
                 ),
@@ -232,7 +225,7 @@ impl<'a> Relations<'a> {
 
     /// The ids a finding's verdict rests on, itself included.
     fn rested_on(&self, f: &Finding) -> BTreeSet<String> {
-        let id = subject(f);
+        let id = f.subject_id();
         let mut ids: BTreeSet<String> = [id.to_string()].into();
         match f.resource_type.as_str() {
             "vpc" | "transit-gateway" => {

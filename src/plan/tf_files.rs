@@ -182,11 +182,7 @@ pub fn locate_findings(
     files: &TerraformFiles,
 ) {
     for f in findings {
-        let id = match f.resource_type.as_str() {
-            "s3-prefix" => f.resource_id.split('/').next().unwrap_or(&f.resource_id),
-            _ => f.resource_id.as_str(),
-        };
-        let address = match addresses.get(id) {
+        let address = match addresses.get(f.subject_id()) {
             Some(a) => Some(a.clone()),
             None if f.resource_type == "terraform-resource" => f
                 .evidence
