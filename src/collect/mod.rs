@@ -13,6 +13,7 @@ mod ec2;
 mod errors;
 mod firehose;
 mod logs;
+mod observe;
 pub mod organization;
 mod pace;
 mod s3;
@@ -26,6 +27,10 @@ use tokio::task::JoinSet;
 
 pub use accounts::{AccountTarget, RoleEntry, enter_account, enter_accounts};
 pub use clients::{ClientSource, RegionClients, RetryMode, SdkClients, SdkOptions};
+pub use observe::{
+    DEFAULT_LOOKBACK_DAYS, HOUR_LOOKUPS_PER_FLOW_LOG, Observed, STREAM_LOOKUPS_PER_GROUP,
+    observe,
+};
 
 use crate::destination::{self, Destination};
 use crate::snapshot::{
@@ -203,6 +208,9 @@ pub struct ExtraReads {
     pub telemetry_rules: bool,
     /// What connects each VPC outside itself, for profiles that select VPCs by it.
     pub connectivity: bool,
+    /// Observe the records at the destinations (`--observe`), searching each flow log's
+    /// newest file back this many days.
+    pub observe_days: Option<u32>,
 }
 
 async fn collect_region(
@@ -552,19 +560,23 @@ pub async fn collect_accounts(
     scope_accounts.sort();
     scope_accounts.dedup();
     errors.sort();
-    Collected {
-        snapshot: Snapshot {
-            scope: CollectionScope {
-                accounts: scope_accounts,
-                regions: regions.to_vec(),
-            },
-            accounts,
-            buckets,
-            collection_errors: errors,
-            ..Snapshot::empty(collected_at)
+    let mut snapshot = Snapshot {
+        scope: CollectionScope {
+            accounts: scope_accounts,
+            regions: regions.to_vec(),
         },
-        requests,
+        accounts,
+        buckets,
+        collection_errors: errors,
+        ..Snapshot::empty(collected_at)
+    };
+    if let Some(days) = reads.observe_days {
+        entered.extend(readers_only);
+        let observed = observe(&snapshot, &entered, concurrency, days, chrono::Utc::now()).await;
+        requests += observed.requests;
+        snapshot.observations = Some(observed.observations);
     }
+    Collected { snapshot, requests }
 }
 
 /// The log groups, by (account, region), that collected flow logs (or `extra` destinations)

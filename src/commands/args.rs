@@ -87,6 +87,30 @@ pub(crate) struct LiveArgs {
     /// by `connectivity` lists them without this flag.
     #[arg(long)]
     pub(crate) connectivity: bool,
+    /// Also observe the records at the destinations, without reading any: the newest and
+    /// oldest date under each S3 flow-log prefix and each flow log's newest file
+    /// (s3:ListBucket), and each log group's freshest streams (logs:DescribeLogStreams).
+    /// The `records` rules judge what was seen.
+    #[arg(long)]
+    pub(crate) observe: bool,
+    /// With --observe: how many days back, today included, a flow log's newest S3 file is
+    /// searched for. A scan raises it to cover its policy's longest `records.max_silence`.
+    #[arg(long, value_name = "DAYS", default_value_t = flowaudit::collect::DEFAULT_LOOKBACK_DAYS, requires = "observe", value_parser = clap::value_parser!(u32).range(1..=31))]
+    pub(crate) observe_days: u32,
+}
+
+impl LiveArgs {
+    /// What to read beyond coverage: what the flags ask for, and what `needs` (from the
+    /// policy) adds.
+    pub(crate) fn reads(&self, needs: flowaudit::collect::ExtraReads) -> flowaudit::collect::ExtraReads {
+        flowaudit::collect::ExtraReads {
+            telemetry_rules: self.telemetry_rules || needs.telemetry_rules,
+            connectivity: self.connectivity || needs.connectivity,
+            observe_days: self
+                .observe
+                .then(|| self.observe_days.max(needs.observe_days.unwrap_or(0))),
+        }
+    }
 }
 
 /// What `scan` and `plan` share: the policy, the report and the exit code.

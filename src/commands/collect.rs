@@ -14,7 +14,7 @@ use crate::exit;
 use crate::output::write_output;
 
 pub(crate) fn collect(live: &LiveArgs, output: Option<&Path>) -> Result<ExitCode> {
-    let (_, json) = collect_live(live, Vec::new(), false)?;
+    let (_, json) = collect_live(live, Vec::new(), collect::ExtraReads::default())?;
     write_output(output, &json)?;
     Ok(ExitCode::from(exit::OK))
 }

@@ -12,11 +12,12 @@ use super::args::{LiveArgs, RetryModeArg, parse_account};
 use crate::progress::Bar;
 
 /// Collects the accounts and regions the options name. Returns the snapshot and its JSON.
-/// `extra_destinations` are inspected as well, although no flow log delivers to them.
+/// `extra_destinations` are inspected as well, although no flow log delivers to them;
+/// `needs` is what the policy needs read beyond what the flags ask for.
 pub(crate) fn collect_live(
     live: &LiveArgs,
     extra_destinations: Vec<flowaudit::destination::Destination>,
-    needs_connectivity: bool,
+    needs: collect::ExtraReads,
 ) -> Result<(Snapshot, String)> {
     let options = sdk_options(live);
     let collected = runtime()?.block_on(async {
@@ -54,10 +55,7 @@ pub(crate) fn collect_live(
         let targets = collect::Accounts {
             scanned,
             archive,
-            reads: collect::ExtraReads {
-                telemetry_rules: live.telemetry_rules,
-                connectivity: live.connectivity || needs_connectivity,
-            },
+            reads: live.reads(needs),
             extra_destinations,
         };
         let progress = std::sync::Arc::new(Bar::new());

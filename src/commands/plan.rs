@@ -91,7 +91,7 @@ pub(crate) fn run(args: PlanArgs) -> Result<ExitCode> {
             collect_live(
                 &args.live_args,
                 document.named_destinations(),
-                policy.uses_connectivity(),
+                super::scan::policy_needs(&policy),
             )?
             .0,
         ),

@@ -39,6 +39,16 @@ pub(crate) struct ScanArgs {
     pub(crate) fail_on_overdue: bool,
 }
 
+/// What the policy needs read beyond coverage: connectivity when a profile selects by it,
+/// and a search back far enough to see its longest `records.max_silence`.
+pub(crate) fn policy_needs(policy: &flowaudit::policy::Policy) -> flowaudit::collect::ExtraReads {
+    flowaudit::collect::ExtraReads {
+        telemetry_rules: false,
+        connectivity: policy.uses_connectivity(),
+        observe_days: policy.longest_silence().map(|s| s.days_rounded_up() + 1),
+    }
+}
+
 pub(crate) fn run(args: ScanArgs) -> Result<ExitCode> {
     let chosen = policy_source::choose(args.report.policy.as_deref())?;
     let (policy, policy_sha256) = (chosen.policy, chosen.sha256);
@@ -51,8 +61,13 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode> {
     let (snapshot, snapshot_sha256) = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
         None => {
-            let (snapshot, json) =
-                collect_live(&args.live, Vec::new(), policy.uses_connectivity())?;
+            if policy.checks_records() && !args.live.observe {
+                tracing::warn!(
+                    "policy {} checks the records, but --observe was not given: each records check will be an error",
+                    chosen.origin
+                );
+            }
+            let (snapshot, json) = collect_live(&args.live, Vec::new(), policy_needs(&policy))?;
             if let Some(path) = &args.save_snapshot {
                 write_output(Some(path), &json)?;
             }

@@ -4,6 +4,7 @@ mod checked;
 mod load;
 mod model;
 mod notes;
+mod records;
 mod scope;
 mod waiver;
 

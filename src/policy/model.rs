@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::checked::{checked_map, checked_str, checked_u32};
+pub use super::records::{RecordsRequirement, Silence};
 pub use super::waiver::{RuleId, Waiver};
 pub use crate::aws::{
     CLOUDWATCH_RETENTION_DAYS, DEFAULT_LOG_FIELDS, DestinationType, LOG_FIELDS, TrafficType,
@@ -160,6 +161,8 @@ pub struct Requirements {
     pub s3: Option<S3Requirement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_gateways: Option<TransitGatewayRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<RecordsRequirement>,
 }
 
 impl Requirements {
@@ -184,6 +187,7 @@ impl Requirements {
                 .transit_gateways
                 .clone()
                 .or_else(|| fallback.transit_gateways.clone()),
+            records: self.records.clone().or_else(|| fallback.records.clone()),
         }
     }
 }
@@ -542,6 +546,11 @@ pub struct S3Requirement {
     pub require_encryption: bool,
     pub require_kms: bool,
     pub require_public_access_block: bool,
+    /// Records younger than this many days must sit in a storage class that needs no
+    /// restore (PCI DSS 10.5.1: the last three months at hand). Judged from what
+    /// `--observe` saw (REC004).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immediately_available_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -561,6 +570,8 @@ struct RawS3Requirement {
     require_kms: bool,
     #[serde(default)]
     require_public_access_block: bool,
+    #[serde(default, deserialize_with = "positive_days")]
+    immediately_available_days: Option<u32>,
 }
 
 impl TryFrom<RawS3Requirement> for S3Requirement {
@@ -582,6 +593,7 @@ impl TryFrom<RawS3Requirement> for S3Requirement {
             require_encryption: raw.require_encryption || raw.require_kms,
             require_kms: raw.require_kms,
             require_public_access_block: raw.require_public_access_block,
+            immediately_available_days: raw.immediately_available_days,
         })
     }
 }

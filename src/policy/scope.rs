@@ -59,6 +59,26 @@ impl super::Policy {
             .any(|p| !p.selector.connectivity.is_empty())
     }
 
+    /// Whether any profile checks the records themselves (the `records` section, or
+    /// `s3.immediately_available_days`): only then does an observation decide a verdict.
+    pub fn checks_records(&self) -> bool {
+        self.profiles.iter().any(|p| {
+            p.requirements.records.is_some()
+                || p.requirements
+                    .s3
+                    .as_ref()
+                    .is_some_and(|s| s.immediately_available_days.is_some())
+        })
+    }
+
+    /// The longest `records.max_silence` of any profile.
+    pub fn longest_silence(&self) -> Option<super::Silence> {
+        self.profiles
+            .iter()
+            .filter_map(|p| p.requirements.records.as_ref()?.max_silence)
+            .max()
+    }
+
     /// The first profile that selects the VPC. `connectivity` is what connects the VPC, or
     /// `None` when it could not be read; only a profile that asks about it needs it.
     pub fn profile_for(

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use super::{
     AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream,
-    EgressOnlyInternetGateway, FlowLog, InternetGateway, LogGroup, NatGateway, NetworkInterface,
-    RegionSnapshot, SCHEMA_VERSION, Snapshot, Subnet, TelemetryRule, ToolInfo, TransitGateway,
+    EgressOnlyInternetGateway, FlowLog, InternetGateway, LogGroup, LogGroupObservation,
+    NatGateway, NetworkInterface, Observations, RegionSnapshot, S3PrefixObservation, SCHEMA_VERSION, Snapshot, Subnet, TelemetryRule, ToolInfo, TransitGateway,
     TransitGatewayAttachment, Vpc, VpcPeeringConnection, VpnGateway,
 };
 
@@ -64,6 +64,7 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
     let mut buckets: Table<Bucket> = Table::default();
     let mut errors: Table<CollectionError> = Table::default();
     let mut organization_rules: Option<Table<TelemetryRule>> = None;
+    let mut observed: Option<(Table<S3PrefixObservation>, Table<LogGroupObservation>)> = None;
     let mut accounts = Vec::new();
     let mut region_names = Vec::new();
     let mut collected_at: Option<String> = None;
@@ -110,6 +111,17 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
                 &mut duplicates,
             )?;
         }
+        if let Some(seen) = shard.observations {
+            let (prefixes, groups) = observed.get_or_insert_default();
+            for o in seen.s3_prefixes {
+                let id = format!("{}/{}", o.bucket, o.key_prefix);
+                prefixes.insert("s3-prefix-observation", id, o, &global, &mut duplicates)?;
+            }
+            for o in seen.log_groups {
+                let id = format!("{}/{}/{}", o.account_id, o.region, o.log_group_name);
+                groups.insert("log-group-observation", id, o, &global, &mut duplicates)?;
+            }
+        }
         for error in shard.collection_errors {
             // An error is its own identity: the same failure seen by two shards is one.
             let id = format!("{error:?}");
@@ -147,6 +159,10 @@ pub fn merge(shards: Vec<(PathBuf, Snapshot)>) -> Result<(Snapshot, Vec<Clash>),
         collection_errors,
         organization_telemetry_rules: organization_rules.map(Table::into_values),
         plan: None,
+        observations: observed.map(|(prefixes, groups)| Observations {
+            s3_prefixes: prefixes.into_values(),
+            log_groups: groups.into_values(),
+        }),
     };
     Ok((snapshot, duplicates))
 }
@@ -203,6 +219,19 @@ same_when_equal!(
     VpnGateway,
     VpcPeeringConnection
 );
+
+/// Two shards that observed the same subtree or group did so at different times; the
+/// first shard's observation is kept.
+impl SameState for S3PrefixObservation {
+    fn same_state(&self, _other: &Self) -> bool {
+        true
+    }
+}
+impl SameState for LogGroupObservation {
+    fn same_state(&self, _other: &Self) -> bool {
+        true
+    }
+}
 
 impl SameState for LogGroup {
     /// A group that several shards deliver to (a central one across accounts) is read by

@@ -5,9 +5,11 @@ pub mod consistency;
 mod file;
 pub mod merge;
 mod model;
+mod observation;
 mod undocumented;
 
 pub use checked::parse_lifecycle_date;
 pub use file::{SnapshotError, load, parse, to_json};
 pub use model::*;
+pub use observation::*;
 pub use undocumented::undocumented_values;

@@ -43,6 +43,10 @@ pub struct Snapshot {
     /// plan`): what the plan could not say, and what was inferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanFacts>,
+    /// What `--observe` saw of the records at the destinations; absent when not observed,
+    /// and then every `records` check is an error, never a pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observations: Option<super::Observations>,
 }
 
 impl Snapshot {
@@ -64,6 +68,7 @@ impl Snapshot {
             collection_errors: vec![],
             organization_telemetry_rules: None,
             plan: None,
+            observations: None,
         }
     }
 }
