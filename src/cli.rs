@@ -50,6 +50,10 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// Observe the records at the destinations of a snapshot's flow logs, without reading
+    /// any (as `collect --observe` does), and write the snapshot with what was seen. Reads
+    /// through the caller's credentials only.
+    Observe(crate::commands::collect::ObserveArgs),
     /// Work with policy files.
     Policy {
         #[command(subcommand)]
@@ -132,6 +136,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Plan(args) => plan::run(*args),
         Command::Accounts { live } => collect::accounts(&live),
         Command::Collect { live, output } => collect::collect(&live, output.as_deref()),
+        Command::Observe(args) => collect::observe(&args),
         Command::Policy { command } => policy::run(command),
         Command::Rules { format } => rules::list(format),
         Command::Explain { rule } => rules::explain(&rule),

@@ -63,17 +63,19 @@ pub enum Category {
     CloudwatchRetention,
     S3Lifecycle,
     DestinationSecurity,
+    Records,
     Collection,
 }
 
 impl Category {
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::Coverage,
         Category::FlowLogSettings,
         Category::Destination,
         Category::CloudwatchRetention,
         Category::S3Lifecycle,
         Category::DestinationSecurity,
+        Category::Records,
         Category::Collection,
     ];
 
@@ -85,6 +87,7 @@ impl Category {
             Category::CloudwatchRetention => "cloudwatch_retention",
             Category::S3Lifecycle => "s3_lifecycle",
             Category::DestinationSecurity => "destination_security",
+            Category::Records => "records",
             Category::Collection => "collection",
         }
     }
@@ -98,6 +101,7 @@ impl Category {
             Category::CloudwatchRetention => "CWL",
             Category::S3Lifecycle => "S3L",
             Category::DestinationSecurity => "SEC",
+            Category::Records => "REC",
             Category::Collection => "COL",
         }
     }

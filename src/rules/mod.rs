@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod destination;
 pub mod destination_security;
 pub mod flow_log_settings;
+pub mod records;
 pub mod s3_lifecycle;
 pub mod transit_gateway;
 
@@ -53,6 +54,7 @@ pub static FAMILIES: &[&Family] = &[
     &cloudwatch_retention::FAMILY,
     &s3_lifecycle::FAMILY,
     &destination_security::FAMILY,
+    &records::FAMILY,
     &collection::FAMILY,
 ];
 
