@@ -779,7 +779,7 @@ async fn telemetry_rules_for_vpcs_are_read_when_asked() {
         archive: None,
         reads: flowaudit::collect::ExtraReads {
             telemetry_rules: true,
-            connectivity: false,
+            ..Default::default()
         },
         extra_destinations: Vec::new(),
     };

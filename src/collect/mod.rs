@@ -28,8 +28,7 @@ use tokio::task::JoinSet;
 pub use accounts::{AccountTarget, RoleEntry, enter_account, enter_accounts};
 pub use clients::{ClientSource, RegionClients, RetryMode, SdkClients, SdkOptions};
 pub use observe::{
-    DEFAULT_LOOKBACK_DAYS, HOUR_LOOKUPS_PER_FLOW_LOG, Observed, STREAM_LOOKUPS_PER_GROUP,
-    observe,
+    DEFAULT_LOOKBACK_DAYS, HOUR_LOOKUPS_PER_FLOW_LOG, Observed, STREAM_LOOKUPS_PER_GROUP, observe,
 };
 
 use crate::destination::{self, Destination};

@@ -102,7 +102,10 @@ pub(crate) struct LiveArgs {
 impl LiveArgs {
     /// What to read beyond coverage: what the flags ask for, and what `needs` (from the
     /// policy) adds.
-    pub(crate) fn reads(&self, needs: flowaudit::collect::ExtraReads) -> flowaudit::collect::ExtraReads {
+    pub(crate) fn reads(
+        &self,
+        needs: flowaudit::collect::ExtraReads,
+    ) -> flowaudit::collect::ExtraReads {
         flowaudit::collect::ExtraReads {
             telemetry_rules: self.telemetry_rules || needs.telemetry_rules,
             connectivity: self.connectivity || needs.connectivity,

@@ -58,17 +58,28 @@ pub(crate) fn observe(args: &ObserveArgs) -> Result<ExitCode> {
         let base = SdkClients::load(&options).await;
         let regions = collect::regions(&base, &snapshot.scope.regions, false).await?;
         let caller = collect::account_id(&base, &regions).await?;
-        let mut readers: std::collections::BTreeMap<String, std::sync::Arc<dyn collect::ClientSource>> =
-            std::collections::BTreeMap::new();
+        let mut readers: std::collections::BTreeMap<
+            String,
+            std::sync::Arc<dyn collect::ClientSource>,
+        > = std::collections::BTreeMap::new();
         readers.insert(caller, std::sync::Arc::new(base));
         Ok::<_, anyhow::Error>(
-            collect::observe(&snapshot, &readers, args.concurrency, args.observe_days, chrono::Utc::now())
-                .await,
+            collect::observe(
+                &snapshot,
+                &readers,
+                args.concurrency,
+                args.observe_days,
+                chrono::Utc::now(),
+            )
+            .await,
         )
     })?;
     tracing::info!(requests = observed.requests, "observation finished");
     snapshot.observations = Some(observed.observations);
-    write_output(args.output.as_deref(), &flowaudit::snapshot::to_json(&snapshot)?)?;
+    write_output(
+        args.output.as_deref(),
+        &flowaudit::snapshot::to_json(&snapshot)?,
+    )?;
     Ok(ExitCode::from(exit::OK))
 }
 

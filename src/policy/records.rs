@@ -26,6 +26,8 @@ pub struct RecordsRequirement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Silence {
     pub minutes: u32,
+    /// The unit it was written in (`m`, `h` or `d`), to print it back the same way.
+    unit: char,
 }
 
 impl Silence {
@@ -37,14 +39,12 @@ impl Silence {
 
 impl fmt::Display for Silence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = self.minutes;
-        if m % (24 * 60) == 0 {
-            write!(f, "{}d", m / (24 * 60))
-        } else if m % 60 == 0 {
-            write!(f, "{}h", m / 60)
-        } else {
-            write!(f, "{m}m")
-        }
+        let per_unit = match self.unit {
+            'd' => 24 * 60,
+            'h' => 60,
+            _ => 1,
+        };
+        write!(f, "{}{}", self.minutes / per_unit, self.unit)
     }
 }
 
@@ -59,10 +59,10 @@ impl std::str::FromStr for Silence {
         let unit_at = text.len().checked_sub(1).ok_or_else(expected)?;
         let (number, unit) = text.split_at(unit_at);
         let number: u32 = number.parse().map_err(|_| expected())?;
-        let per_unit = match unit {
-            "m" => 1,
-            "h" => 60,
-            "d" => 24 * 60,
+        let (per_unit, unit) = match unit {
+            "m" => (1, 'm'),
+            "h" => (60, 'h'),
+            "d" => (24 * 60, 'd'),
             _ => return Err(expected()),
         };
         let minutes = number.checked_mul(per_unit).ok_or_else(expected)?;
@@ -73,7 +73,7 @@ impl std::str::FromStr for Silence {
                 "max_silence `{text}` is under an hour; flow logs publish every 5 to 10 minutes and CloudWatch Logs may report an event up to an hour late, so use 1h or more"
             ));
         }
-        Ok(Silence { minutes })
+        Ok(Silence { minutes, unit })
     }
 }
 
@@ -95,7 +95,13 @@ mod tests {
 
     #[test]
     fn lengths_of_time_parse_and_print_back() {
-        for (text, minutes) in [("90m", 90), ("24h", 1440), ("2d", 2880), ("36h", 2160)] {
+        for (text, minutes) in [
+            ("90m", 90),
+            ("24h", 1440),
+            ("1d", 1440),
+            ("2d", 2880),
+            ("36h", 2160),
+        ] {
             let s: Silence = text.parse().unwrap();
             assert_eq!(s.minutes, minutes);
             assert_eq!(s.to_string(), text);

@@ -217,7 +217,11 @@ fn check_silence(
     let Some(observations) = observations else {
         out.push(STOPPED_ARRIVING.finding(
             &subject,
-            Verdict::error(format!("records of {id} not judged: {NOT_OBSERVED}"), evidence(json!({})), NOT_OBSERVED),
+            Verdict::error(
+                format!("records of {id} not judged: {NOT_OBSERVED}"),
+                evidence(json!({})),
+                NOT_OBSERVED,
+            ),
         ));
         return;
     };
@@ -355,7 +359,9 @@ fn check_silence(
     out.push(STOPPED_ARRIVING.finding(
         &subject,
         Verdict::fail(
-            format!("records of {id} stopped arriving: {last}; the policy allows a silence of {max}"),
+            format!(
+                "records of {id} stopped arriving: {last}; the policy allows a silence of {max}"
+            ),
             evidence,
             STOPPED_ARRIVING.fix,
         ),
@@ -399,7 +405,9 @@ fn s3_silence(
 ) -> Result<Silence, Unseen> {
     let Some(tree) = find_prefix(observations, bucket, prefix) else {
         return Err(Unseen::Because(
-            format!("s3://{bucket}/{prefix} was not observed (the snapshot's observations do not include it)"),
+            format!(
+                "s3://{bucket}/{prefix} was not observed (the snapshot's observations do not include it)"
+            ),
             json!({}),
         ));
     };
@@ -424,7 +432,10 @@ fn s3_silence(
         (None, _) => NoneSince::Ever,
         (Some(o), Some(s)) if s <= o => NoneSince::Ever,
         (_, Some(s)) => NoneSince::Date(s),
-        (_, None) => NoneSince::Unknown(format!("searched_since `{}` is not a date", files.searched_since)),
+        (_, None) => NoneSince::Unknown(format!(
+            "searched_since `{}` is not a date",
+            files.searched_since
+        )),
     };
     Ok(Silence {
         where_: format!("s3://{bucket}/{prefix}"),
@@ -453,7 +464,11 @@ fn group_silence(
             json!({}),
         ));
     };
-    if group.error.as_ref().is_some_and(|e| e.code == "ResourceNotFoundException") {
+    if group
+        .error
+        .as_ref()
+        .is_some_and(|e| e.code == "ResourceNotFoundException")
+    {
         return Err(Unseen::Skip); // DST002 reports the missing group.
     }
     let seen = group.flow_logs.iter().find(|f| f.flow_log_id == id);
@@ -549,26 +564,54 @@ fn check_kept(
     // The observation, or the error verdict each check gives without one.
     let observed = |extra: Value| -> Result<(&S3PrefixObservation, NaiveDate, Value), Verdict> {
         let tree_seen = match seen {
-            None => return Err(Verdict::error(format!("records under s3://{path} not judged: {NOT_OBSERVED}"), extra, NOT_OBSERVED)),
-            Some(None) => return Err(Verdict::error(format!("records under s3://{path} not judged: the prefix was not observed"), extra, NOT_OBSERVED)),
+            None => {
+                return Err(Verdict::error(
+                    format!("records under s3://{path} not judged: {NOT_OBSERVED}"),
+                    extra,
+                    NOT_OBSERVED,
+                ));
+            }
+            Some(None) => {
+                return Err(Verdict::error(
+                    format!("records under s3://{path} not judged: the prefix was not observed"),
+                    extra,
+                    NOT_OBSERVED,
+                ));
+            }
             Some(Some(t)) => t,
         };
         if let Some(e) = &tree_seen.error {
             return Err(Verdict::error(
-                format!("records under s3://{path} could not be observed: {}", error_text(e)),
+                format!(
+                    "records under s3://{path} could not be observed: {}",
+                    error_text(e)
+                ),
                 super::with_fields(&extra, json!({ "error": e })),
-                format!("Grant s3:ListBucket on {bucket} to the identity flowaudit runs as, and observe again: aws s3api list-objects-v2 --bucket {bucket} --prefix {} --delimiter / --max-keys 5", tree.key_prefix),
+                format!(
+                    "Grant s3:ListBucket on {bucket} to the identity flowaudit runs as, and observe again: aws s3api list-objects-v2 --bucket {bucket} --prefix {} --delimiter / --max-keys 5",
+                    tree.key_prefix
+                ),
             ));
         }
         let Some(at) = parse_time(&tree_seen.observed_at) else {
-            return Err(Verdict::error(format!("records under s3://{path} not judged: observed_at `{}` is not a time", tree_seen.observed_at), extra, NOT_OBSERVED));
+            return Err(Verdict::error(
+                format!(
+                    "records under s3://{path} not judged: observed_at `{}` is not a time",
+                    tree_seen.observed_at
+                ),
+                extra,
+                NOT_OBSERVED,
+            ));
         };
-        let evidence = super::with_fields(&extra, json!({
-            "observed_at": tree_seen.observed_at,
-            "newest_date": tree_seen.newest_date,
-            "oldest_date": tree_seen.oldest_date,
-            "oldest_storage_class": tree_seen.oldest_storage_class,
-        }));
+        let evidence = super::with_fields(
+            &extra,
+            json!({
+                "observed_at": tree_seen.observed_at,
+                "newest_date": tree_seen.newest_date,
+                "oldest_date": tree_seen.oldest_date,
+                "oldest_storage_class": tree_seen.oldest_storage_class,
+            }),
+        );
         Ok((tree_seen, at.date_naive(), evidence))
     };
     let oldest_of = |t: &S3PrefixObservation| {
@@ -576,7 +619,12 @@ fn check_kept(
             .as_deref()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     };
-    let verify = |p: &Profile| p.requirements.records.as_ref().is_some_and(|r| r.verify_retention);
+    let verify = |p: &Profile| {
+        p.requirements
+            .records
+            .as_ref()
+            .is_some_and(|r| r.verify_retention)
+    };
 
     let missing = judge_per_profile(&profiles, |p| {
         if !verify(p) {
@@ -590,25 +638,40 @@ fn check_kept(
         // As far back as records can be expected: the minimum, or since delivery began.
         let delivering = first_delivery(ctx, tree).map(|d| (today - d).num_days());
         let expected = delivering.map_or(i64::from(min), |d| d.min(i64::from(min)));
-        let evidence = super::with_fields(&evidence, json!({ "expected_days": expected, "first_delivery_days": delivering }));
+        let evidence = super::with_fields(
+            &evidence,
+            json!({ "expected_days": expected, "first_delivery_days": delivering }),
+        );
         Some(match oldest_of(t) {
             None if expected > 1 => Verdict::fail(
-                format!("s3://{path} holds no records at all, though flow logs have delivered there for {expected} days or more; the policy keeps them {min} days"),
+                format!(
+                    "s3://{path} holds no records at all, though flow logs have delivered there for {expected} days or more; the policy keeps them {min} days"
+                ),
                 evidence,
                 MISSING_BEFORE_MINIMUM.fix,
             ),
-            None => Verdict::pass(format!("s3://{path} holds no records yet; its flow logs are new"), evidence),
+            None => Verdict::pass(
+                format!("s3://{path} holds no records yet; its flow logs are new"),
+                evidence,
+            ),
             Some(oldest) => {
                 let kept = (today - oldest).num_days();
                 let shortfall = expected - kept;
                 if shortfall > 1 {
                     Verdict::fail(
-                        format!("the oldest records under s3://{path} are from {oldest}, {kept} days before the observation: {shortfall} days short of the {expected} days expected (policy minimum {min})"),
+                        format!(
+                            "the oldest records under s3://{path} are from {oldest}, {kept} days before the observation: {shortfall} days short of the {expected} days expected (policy minimum {min})"
+                        ),
                         evidence,
                         MISSING_BEFORE_MINIMUM.fix,
                     )
                 } else {
-                    Verdict::pass(format!("the oldest records under s3://{path} are from {oldest} ({kept} days kept, {expected} expected)"), evidence)
+                    Verdict::pass(
+                        format!(
+                            "the oldest records under s3://{path} are from {oldest} ({kept} days kept, {expected} expected)"
+                        ),
+                        evidence,
+                    )
                 }
             }
         })
@@ -622,23 +685,35 @@ fn check_kept(
             return None;
         }
         let max = p.requirements.s3.as_ref()?.expiration_days.max?;
-        let (t, today, evidence) = match observed(json!({ "max": max, "lifecycle_lag_days": LIFECYCLE_LAG_DAYS })) {
-            Ok(o) => o,
-            Err(v) => return Some(v),
-        };
+        let (t, today, evidence) =
+            match observed(json!({ "max": max, "lifecycle_lag_days": LIFECYCLE_LAG_DAYS })) {
+                Ok(o) => o,
+                Err(v) => return Some(v),
+            };
         let Some(oldest) = oldest_of(t) else {
-            return Some(Verdict::pass(format!("s3://{path} holds no records"), evidence));
+            return Some(Verdict::pass(
+                format!("s3://{path} holds no records"),
+                evidence,
+            ));
         };
         let kept = (today - oldest).num_days();
         let allowed = i64::from(max) + LIFECYCLE_LAG_DAYS;
         Some(if kept > allowed {
             Verdict::fail(
-                format!("records from {oldest} are still under s3://{path}, {kept} days before the observation: {} days past the maximum of {max} (plus {LIFECYCLE_LAG_DAYS} days for lifecycle to act)", kept - allowed),
+                format!(
+                    "records from {oldest} are still under s3://{path}, {kept} days before the observation: {} days past the maximum of {max} (plus {LIFECYCLE_LAG_DAYS} days for lifecycle to act)",
+                    kept - allowed
+                ),
                 evidence,
                 KEPT_PAST_MAXIMUM.fix,
             )
         } else {
-            Verdict::pass(format!("the oldest records under s3://{path} are from {oldest}, {kept} days old (max {max})"), evidence)
+            Verdict::pass(
+                format!(
+                    "the oldest records under s3://{path} are from {oldest}, {kept} days old (max {max})"
+                ),
+                evidence,
+            )
         })
     });
     if let Some((v, profile)) = kept_past {
@@ -655,12 +730,19 @@ fn check_kept(
         let early = tree.effective.as_ref().and_then(|e| {
             e.transitions.iter().find(|a| {
                 a.days < i64::from(days)
-                    && a.storage_class.as_deref().is_some_and(|c| NEEDS_RESTORE.contains(&c))
+                    && a.storage_class
+                        .as_deref()
+                        .is_some_and(|c| NEEDS_RESTORE.contains(&c))
             })
         });
         if let Some(a) = early {
             return Some(Verdict::fail(
-                format!("lifecycle rule {} moves records under s3://{path} to {} after {} days, before the {days} days they must stay immediately available", a.rule, a.storage_class.as_deref().unwrap_or_default(), a.days),
+                format!(
+                    "lifecycle rule {} moves records under s3://{path} to {} after {} days, before the {days} days they must stay immediately available",
+                    a.rule,
+                    a.storage_class.as_deref().unwrap_or_default(),
+                    a.days
+                ),
                 evidence,
                 NOT_IMMEDIATELY_AVAILABLE.fix,
             ));
@@ -668,12 +750,24 @@ fn check_kept(
         let oldest = oldest_of(t);
         let class = t.oldest_storage_class.as_deref().unwrap_or("STANDARD");
         Some(match oldest {
-            Some(o) if (today - o).num_days() < i64::from(days) && NEEDS_RESTORE.contains(&class) => Verdict::fail(
-                format!("records from {o} under s3://{path}, {} days old, are in {class} and need a restore; the policy wants {days} days immediately available", (today - o).num_days()),
+            Some(o)
+                if (today - o).num_days() < i64::from(days) && NEEDS_RESTORE.contains(&class) =>
+            {
+                Verdict::fail(
+                    format!(
+                        "records from {o} under s3://{path}, {} days old, are in {class} and need a restore; the policy wants {days} days immediately available",
+                        (today - o).num_days()
+                    ),
+                    evidence,
+                    NOT_IMMEDIATELY_AVAILABLE.fix,
+                )
+            }
+            _ => Verdict::pass(
+                format!(
+                    "no lifecycle rule moves records under s3://{path} to an archive class within {days} days, and the oldest seen are in {class}"
+                ),
                 evidence,
-                NOT_IMMEDIATELY_AVAILABLE.fix,
             ),
-            _ => Verdict::pass(format!("no lifecycle rule moves records under s3://{path} to an archive class within {days} days, and the oldest seen are in {class}"), evidence),
         })
     });
     if let Some((v, profile)) = at_hand {

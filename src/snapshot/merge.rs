@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 
 use super::{
     AccountSnapshot, Bucket, CollectionError, CollectionScope, DeliveryStream,
-    EgressOnlyInternetGateway, FlowLog, InternetGateway, LogGroup, LogGroupObservation,
-    NatGateway, NetworkInterface, Observations, RegionSnapshot, S3PrefixObservation, SCHEMA_VERSION, Snapshot, Subnet, TelemetryRule, ToolInfo, TransitGateway,
-    TransitGatewayAttachment, Vpc, VpcPeeringConnection, VpnGateway,
+    EgressOnlyInternetGateway, FlowLog, InternetGateway, LogGroup, LogGroupObservation, NatGateway,
+    NetworkInterface, Observations, RegionSnapshot, S3PrefixObservation, SCHEMA_VERSION, Snapshot,
+    Subnet, TelemetryRule, ToolInfo, TransitGateway, TransitGatewayAttachment, Vpc,
+    VpcPeeringConnection, VpnGateway,
 };
 
 /// A resource that two shards both hold.

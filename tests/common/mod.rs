@@ -3,6 +3,7 @@
 
 pub mod fault_proxy;
 pub mod moto;
+pub mod records;
 
 use std::path::{Path, PathBuf};
 

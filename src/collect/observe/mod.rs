@@ -97,7 +97,9 @@ pub async fn observe(
                 match resolved.destination {
                     Destination::Bucket { name } => {
                         // A bucket that is missing or unread is reported by DST002 or COL002.
-                        let Some(bucket) = buckets.get(name.as_str()).filter(|b| b.exists == Some(true))
+                        let Some(bucket) = buckets
+                            .get(name.as_str())
+                            .filter(|b| b.exists == Some(true))
                         else {
                             continue;
                         };
@@ -126,19 +128,21 @@ pub async fn observe(
                                 readers: Vec::new(),
                             })
                             .flow_logs
-                            .push((fl.flow_log_id.clone(), options.map(|o| o.per_hour_partition)));
+                            .push((
+                                fl.flow_log_id.clone(),
+                                options.map(|o| o.per_hour_partition),
+                            ));
                     }
                     Destination::LogGroup {
                         account_id,
                         region,
                         name,
-                    } => groups
-                        .entry((account_id, region, name))
-                        .or_default()
-                        .push(streams::GroupUser {
+                    } => groups.entry((account_id, region, name)).or_default().push(
+                        streams::GroupUser {
                             flow_log_id: fl.flow_log_id.clone(),
                             interfaces: interfaces(data, &fl.resource_id),
-                        }),
+                        },
+                    ),
                     // Firehose keeps nothing to observe; the rules say so.
                     Destination::DeliveryStream { .. } => {}
                 }
@@ -151,7 +155,13 @@ pub async fn observe(
             .and_then(|b| b.owner_account_id.clone());
         let mut order: Vec<String> = owner.into_iter().collect();
         order.push(tree.account_id.clone());
-        order.extend(bucket_users.get(&tree.bucket).into_iter().flatten().cloned());
+        order.extend(
+            bucket_users
+                .get(&tree.bucket)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
         let mut seen = BTreeSet::new();
         order.retain(|a| readers.contains_key(a) && seen.insert(a.clone()));
         tree.readers = order;
@@ -322,7 +332,7 @@ async fn observe_subtree(
                 seen.error = None;
                 seen.newest_date = ends.newest.map(|d| d.to_string());
                 seen.oldest_date = ends.oldest.map(|d| d.to_string());
-                seen.oldest_storage_class = ends.oldest_storage_class;
+                seen.oldest_storage_class = ends.oldest_storage_class.clone();
                 let mut lister = s3_dates::Lister {
                     client: &client,
                     bucket: &tree.bucket,
@@ -341,8 +351,8 @@ async fn observe_subtree(
                             &tree.key_prefix,
                             tree.hive,
                             &files,
-                            now.date_naive(),
-                            lookback_days.max(1),
+                            (now.date_naive(), lookback_days.max(1)),
+                            ends.oldest,
                         )
                         .await,
                     );

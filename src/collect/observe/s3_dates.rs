@@ -192,7 +192,11 @@ pub struct Ends {
 /// Descends from the subtree's years to its newest and oldest day, and reads the storage
 /// class of the first object of the oldest day. At most seven requests when no level spans
 /// more than one page.
-pub async fn ends(lister: &mut Lister<'_>, subtree: &str, hive: bool) -> Result<Ends, ObservationError> {
+pub async fn ends(
+    lister: &mut Lister<'_>,
+    subtree: &str,
+    hive: bool,
+) -> Result<Ends, ObservationError> {
     let years = lister.values(subtree, Level::Year, hive).await?;
     let (Some(&first_year), Some(&last_year)) = (years.first(), years.last()) else {
         return Ok(Ends::default());
@@ -201,7 +205,9 @@ pub async fn ends(lister: &mut Lister<'_>, subtree: &str, hive: bool) -> Result<
     let oldest = day_at_end(lister, subtree, first_year, hive, End::Oldest).await?;
     let mut storage_class = None;
     if let Some(day) = oldest {
-        let listing = lister.list(&day_folder(subtree, day, hive), false, 1, false).await?;
+        let listing = lister
+            .list(&day_folder(subtree, day, hive), false, 1, false)
+            .await?;
         // S3 leaves the class out for STANDARD.
         storage_class = listing
             .keys
@@ -262,34 +268,50 @@ pub struct FlowLogFiles<'a> {
     pub per_hour: Option<bool>,
 }
 
+/// Days searched beyond the look-back window when it held no file of the flow log, only to
+/// give the time of its last record; a silent flow log costs at most this many more
+/// listings.
+pub const EXTRA_DAYS_FOR_LAST_RECORD: u32 = 7;
+
 /// Finds a flow log's newest file, looking in the day folders from `today` back `days`
-/// days, newest first, and stopping at the first that holds one. A listing is a prefix
-/// listing of the flow log's own file names, never of a whole day.
+/// days, newest first, and stopping at the first that holds one; when none does, up to
+/// `EXTRA_DAYS_FOR_LAST_RECORD` more, for the time of its last record. Never before
+/// `oldest_present`, the subtree's oldest day (nothing is there before it; an empty subtree
+/// is not searched). A listing is a prefix listing of the flow log's own file names, never
+/// of a whole day.
 pub async fn newest_file(
     lister: &mut Lister<'_>,
     subtree: &str,
     hive: bool,
     files: &FlowLogFiles<'_>,
-    today: NaiveDate,
-    days: u32,
+    (today, days): (NaiveDate, u32),
+    oldest_present: Option<NaiveDate>,
 ) -> S3FlowLogObservation {
     let name_prefix = format!(
         "{}_vpcflowlogs_{}_{}_",
         files.account_id, files.region, files.flow_log_id
     );
-    let oldest = today
-        .checked_sub_days(Days::new(u64::from(days.saturating_sub(1))))
-        .unwrap_or(today);
+    let back = |n: u32| {
+        today
+            .checked_sub_days(Days::new(u64::from(n)))
+            .unwrap_or(today)
+    };
+    let window_start = back(days.saturating_sub(1));
+    let search_start = back(days.saturating_sub(1) + EXTRA_DAYS_FOR_LAST_RECORD);
     let mut seen = S3FlowLogObservation {
         flow_log_id: files.flow_log_id.to_string(),
         newest_record: None,
         newest_key: None,
-        searched_since: oldest.to_string(),
+        searched_since: window_start.to_string(),
         error: None,
     };
+    let Some(oldest_present) = oldest_present else {
+        return seen; // The subtree holds nothing at all.
+    };
+    let stop = search_start.max(oldest_present);
     let mut hour_lookups = 0;
     let mut day = today;
-    while day >= oldest {
+    while day >= stop {
         let folder = day_folder(subtree, day, hive);
         let found = match files.per_hour {
             Some(true) => Ok(None),
@@ -313,15 +335,21 @@ pub async fn newest_file(
                 return seen;
             }
         }
-        let Some(previous) = day.pred_opt() else { break };
+        let Some(previous) = day.pred_opt() else {
+            break;
+        };
         day = previous;
     }
+    seen.searched_since = stop.min(window_start).to_string();
     seen
 }
 
 /// The last key under `prefix`, every page read (a flow log writes a few hundred files a
 /// day, so one page of 1,000 usually holds them all).
-async fn newest_key(lister: &mut Lister<'_>, prefix: &str) -> Result<Option<String>, ObservationError> {
+async fn newest_key(
+    lister: &mut Lister<'_>,
+    prefix: &str,
+) -> Result<Option<String>, ObservationError> {
     let listing = lister.list(prefix, false, 1000, true).await?;
     Ok(listing.keys.into_iter().map(|(k, _)| k).max())
 }
@@ -369,10 +397,7 @@ mod tests {
         }
         let day = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
         assert_eq!(day_folder("p/", day, false), "p/2026/03/09/");
-        assert_eq!(
-            day_folder("p/", day, true),
-            "p/year=2026/month=03/day=09/"
-        );
+        assert_eq!(day_folder("p/", day, true), "p/year=2026/month=03/day=09/");
     }
 
     #[test]

@@ -122,7 +122,9 @@ pub async fn observe_group(
             error: None,
         };
         let owns_newest = newest.as_ref().is_some_and(|s| {
-            user.interfaces.iter().any(|eni| s.name.starts_with(eni.as_str()))
+            user.interfaces
+                .iter()
+                .any(|eni| s.name.starts_with(eni.as_str()))
                 || (user.interfaces.is_empty() && users.len() == 1)
         });
         if let Some(s) = newest.as_ref().filter(|_| owns_newest) {
