@@ -158,7 +158,7 @@ fn output_file_gets_the_report_and_stdout_stays_empty() {
 #[test]
 fn rules_and_explain() {
     let rules = run(&["rules", "--format", "json"]).json();
-    assert_eq!(rules.as_array().unwrap().len(), 33);
+    assert_eq!(rules.as_array().unwrap().len(), 37);
     let table = run(&["rules"]).stdout;
     assert!(table.contains("COV003") && table.contains("eni-without-flow-log"));
     let explained = run(&["explain", "S3L005"]);

@@ -500,3 +500,30 @@ async fn scan_observe_reads_a_live_account() {
         (now - Duration::hours(1)).date_naive().to_string()
     );
 }
+
+/// Writes fixtures/records/observed.json: the layout estate, observed through moto by the
+/// real binary. Run with FLOWAUDIT_REGENERATE=1 to renew it; the docs and rule tests read it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "writes a fixture; run with FLOWAUDIT_REGENERATE=1"]
+async fn regenerate_the_observed_fixture() {
+    if std::env::var_os("FLOWAUDIT_REGENERATE").is_none() {
+        return;
+    }
+    let moto = Moto::start();
+    let config = moto.sdk_config(REGION, "test", "test").await;
+    let now = Utc::now();
+    seed_layouts(&config, now).await;
+    let dir = root().join("fixtures/records");
+    std::fs::create_dir_all(&dir).expect("fixture dir");
+    let collected = write_json(
+        dir.as_path(),
+        "estate.json",
+        &estate(layout_flow_logs(days_ago(now, 200)), now),
+    );
+    let run = observe(
+        &moto.endpoint(),
+        &collected,
+        &path("fixtures/records/observed.json"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
