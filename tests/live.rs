@@ -285,6 +285,9 @@ async fn the_shipped_iam_policy_is_all_a_scan_needs() {
         "s3:GetEncryptionConfiguration",
         "s3:GetBucketPublicAccessBlock",
         "s3:GetLifecycleConfiguration",
+        // --observe: key names and stream times, never an object or an event.
+        "s3:ListBucket",
+        "logs:DescribeLogStreams",
     ] {
         assert!(document.contains(action), "the policy must grant {action}");
     }
@@ -372,6 +375,7 @@ async fn the_shipped_iam_policy_is_all_a_scan_needs() {
             "--save-snapshot",
             &saved.to_string_lossy(),
             "--connectivity",
+            "--observe",
         ],
     );
     let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
@@ -385,6 +389,30 @@ async fn the_shipped_iam_policy_is_all_a_scan_needs() {
         snapshot["accounts"][0]["regions"][0]["internet_gateways"].is_array(),
         "connectivity was listed"
     );
+    // --observe: every listing was allowed. moto (5.1.22) with IAM enforcement on rejects
+    // the SigV4 signature of any ListObjectsV2 with a prefix (SignatureDoesNotMatch, not an
+    // access error), so for S3 this can only show that nothing was denied.
+    let observations = &snapshot["observations"];
+    let groups = observations["log_groups"]
+        .as_array()
+        .expect("log groups observed");
+    assert!(!groups.is_empty(), "{observations}");
+    for o in groups {
+        assert!(
+            o.get("error").is_none(),
+            "denied with the shipped policy: {o}"
+        );
+    }
+    for o in observations["s3_prefixes"]
+        .as_array()
+        .expect("prefixes observed")
+    {
+        let code = o["error"]["code"].as_str().unwrap_or("none");
+        assert!(
+            ["none", "SignatureDoesNotMatch"].contains(&code),
+            "denied with the shipped policy: {o}"
+        );
+    }
 
     // Control: without the policy, every call is denied. The run says so and fails; it
     // never reads as compliant.

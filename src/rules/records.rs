@@ -152,8 +152,21 @@ fn span(minutes: i64) -> String {
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let observations = ctx.estate.snapshot.observations.as_ref();
+    // Destinations that exist: a missing or unreadable one is DST002's or COL002's.
+    let existing: std::collections::BTreeSet<String> = ctx
+        .destinations
+        .iter()
+        .filter(|u| u.state.exists() == Some(true))
+        .map(|u| u.destination.arn())
+        .collect();
     for fl in &ctx.flow_logs {
-        check_silence(ctx, observations, fl, out);
+        let exists = fl
+            .destination
+            .as_ref()
+            .is_ok_and(|r| existing.contains(&r.destination.arn()));
+        if exists {
+            check_silence(ctx, observations, fl, out);
+        }
     }
     for usage in &ctx.destinations {
         let (Destination::Bucket { name: bucket }, DestinationState::Bucket(_)) =
@@ -269,7 +282,6 @@ fn check_silence(
     };
     let seen = match seen {
         Ok(seen) => seen,
-        Err(Unseen::Skip) => return,
         Err(Unseen::Because(why, extra)) => {
             out.push(STOPPED_ARRIVING.finding(
                 &subject,
@@ -390,10 +402,8 @@ enum NoneSince {
     Unknown(String),
 }
 
+/// Not observed, and why, with evidence.
 enum Unseen {
-    /// Not observed because the destination itself is reported elsewhere.
-    Skip,
-    /// Not observed, and why, with evidence.
     Because(String, Value),
 }
 
@@ -464,13 +474,6 @@ fn group_silence(
             json!({}),
         ));
     };
-    if group
-        .error
-        .as_ref()
-        .is_some_and(|e| e.code == "ResourceNotFoundException")
-    {
-        return Err(Unseen::Skip); // DST002 reports the missing group.
-    }
     let seen = group.flow_logs.iter().find(|f| f.flow_log_id == id);
     let error = seen.and_then(|f| f.error.as_ref()).or(group.error.as_ref());
     if let Some(e) = error {

@@ -87,6 +87,22 @@ pub async fn observe(
     let mut subtrees: BTreeMap<(String, String), SubtreeTarget> = BTreeMap::new();
     let mut groups: BTreeMap<(String, String, String), Vec<streams::GroupUser>> = BTreeMap::new();
     let mut bucket_users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Groups the snapshot holds; one it lacks is missing (DST002) or unread (COL001).
+    let listed: BTreeSet<(&str, &str, &str)> = snapshot
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            a.regions.iter().flat_map(move |r| {
+                r.log_groups.iter().map(move |g| {
+                    (
+                        a.account_id.as_str(),
+                        r.region.as_str(),
+                        g.log_group_name.as_str(),
+                    )
+                })
+            })
+        })
+        .collect();
     for account in &snapshot.accounts {
         for data in &account.regions {
             for fl in &data.flow_logs {
@@ -137,14 +153,21 @@ pub async fn observe(
                         account_id,
                         region,
                         name,
-                    } => groups.entry((account_id, region, name)).or_default().push(
-                        streams::GroupUser {
-                            flow_log_id: fl.flow_log_id.clone(),
-                            interfaces: interfaces(data, &fl.resource_id),
-                        },
-                    ),
+                    } if listed.contains(&(
+                        account_id.as_str(),
+                        region.as_str(),
+                        name.as_str(),
+                    )) =>
+                    {
+                        groups.entry((account_id, region, name)).or_default().push(
+                            streams::GroupUser {
+                                flow_log_id: fl.flow_log_id.clone(),
+                                interfaces: interfaces(data, &fl.resource_id),
+                            },
+                        )
+                    }
                     // Firehose keeps nothing to observe; the rules say so.
-                    Destination::DeliveryStream { .. } => {}
+                    Destination::LogGroup { .. } | Destination::DeliveryStream { .. } => {}
                 }
             }
         }
