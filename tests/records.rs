@@ -527,3 +527,63 @@ async fn regenerate_the_observed_fixture() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// The request budget docs/benchmarks.md gives: per S3 subtree at most seven listings (one
+/// page each here), per daily S3 flow log one listing a day searched, and per log group
+/// one DescribeLogStreams plus at most `STREAM_LOOKUPS_PER_GROUP`. Counted at the wire.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_request_budget_holds_at_fifty_flow_logs_and_a_thousand_objects_a_day() {
+    const FLOW_LOGS: usize = 50;
+    const FILES_PER_DAY: usize = 20; // 50 x 20 = 1,000 objects a day
+    let moto = Moto::start();
+    let config = moto.sdk_config(REGION, "test", "test").await;
+    let client = s3_client(&config);
+    create_bucket(&client, BUCKET).await;
+    let now = Utc::now();
+    let ids: Vec<String> = (0..FLOW_LOGS).map(|i| format!("fl-{i:03}")).collect();
+    let prefix = default_prefix();
+    let mut keys = Vec::new();
+    for day in [days_ago(now, 1), now] {
+        let midnight = day
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc();
+        for id in &ids {
+            for n in 0..FILES_PER_DAY {
+                let at = midnight + Duration::minutes(5 * n as i64);
+                keys.push((file_key(&prefix, id, at, false, false, "log.gz"), None));
+            }
+        }
+    }
+    put(&client, BUCKET, keys).await;
+    let flow_logs = ids
+        .iter()
+        .map(|id| flow_log(id, "vpc-1", s3("", false, false, false), days_ago(now, 200)))
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let collected = write_json(dir.path(), "estate.json", &estate(flow_logs, now));
+    let proxy = FaultProxy::start(moto.port, vec![]);
+    let observed = dir.path().join("observed.json");
+    let run = observe(&proxy.endpoint(), &collected, &observed.to_string_lossy());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listings = proxy
+        .log()
+        .iter()
+        .filter(|l| l.request.service == "s3")
+        .count();
+    // Years, the newest year's months and days, the oldest year's months and days, the
+    // first object of the oldest day; then one prefix listing per flow log, found today.
+    assert_eq!(listings, 6 + FLOW_LOGS, "{:#?}", proxy.log());
+    assert!(listings <= 7 + 2 * FLOW_LOGS, "over the documented budget");
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&observed).expect("observed")).expect("JSON");
+    let files = snapshot["observations"]["s3_prefixes"][0]["flow_logs"]
+        .as_array()
+        .expect("flow logs observed");
+    assert_eq!(files.len(), FLOW_LOGS);
+    assert!(
+        files.iter().all(|f| f["newest_record"].is_string()),
+        "{files:#?}"
+    );
+}
