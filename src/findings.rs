@@ -369,6 +369,39 @@ impl CoverageCell {
     }
 }
 
+/// What `--observe` saw at one destination, for the reports' Records section: the newest
+/// record, the oldest kept and the retention that shows, beside the policy's range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordsRow {
+    /// `s3://bucket/prefix/` or `log group NAME`.
+    pub destination: String,
+    /// The resource id of the destination's `records` findings (`bucket/prefix/` for S3,
+    /// the group's name for CloudWatch Logs).
+    pub resource_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub observed_at: String,
+    /// The newest record: a date for an S3 prefix, a time for a log group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest: Option<String>,
+    /// The oldest date kept (S3 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest: Option<String>,
+    /// Days from the oldest date kept to the observation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_days: Option<i64>,
+    /// The policy's retention range for this destination, strictest of its profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days: Option<u32>,
+    /// The flow logs that deliver there.
+    pub flow_logs: Vec<String>,
+    /// Why the destination could not be observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// Something a Terraform plan changes that bears on coverage or retention: "deletes flow
 /// log fl-0abc on vpc-0abc", "shortens retention of log group X from 30 to 7 days".
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

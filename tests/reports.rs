@@ -54,7 +54,7 @@ fn sarif_is_valid_sarif_2_1_0() {
             .as_array()
             .unwrap()
             .len(),
-        33
+        37
     );
     let waived = results
         .iter()

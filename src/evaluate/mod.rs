@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use crate::findings::{CoverageCell, Finding, OutOfScope};
+use crate::findings::{CoverageCell, Finding, OutOfScope, RecordsRow};
 use crate::index::{Context, Estate, FastMap, FastSet};
 use crate::policy::Policy;
 use crate::rules;
@@ -29,6 +29,8 @@ pub struct Evaluation {
     pub waivers: Vec<WaiverUse>,
     /// ENI coverage per scanned account and region, in account then region order.
     pub coverage: Vec<CoverageCell>,
+    /// What `--observe` saw per destination; empty when nothing was observed.
+    pub records: Vec<RecordsRow>,
 }
 
 pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evaluation {
@@ -48,11 +50,13 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
     let waivers = waivers::apply(policy, today, &mut findings);
     sort_findings(&mut findings);
     let coverage = crate::index::coverage_cells(&ctx);
+    let records = rules::records::rows(&ctx);
     Evaluation {
         findings,
         out_of_scope: ctx.out_of_scope,
         waivers,
         coverage,
+        records,
     }
 }
 

@@ -110,3 +110,26 @@ impl<'r> Map<'r> {
 pub fn anchor(account: &str, region: &str) -> String {
     format!("cell-{account}-{region}")
 }
+
+/// The state of a Records row, from the `records` findings about it: those on its prefix
+/// (or group), and those on the flow logs that deliver there (a flow log delivers to one
+/// destination only).
+pub fn records_state(report: &Report, row: &crate::findings::RecordsRow) -> CellState {
+    let about = report.findings.iter().filter(|f| {
+        f.category == crate::findings::Category::Records
+            && (f.resource_id == row.resource_id || row.flow_logs.contains(&f.resource_id))
+    });
+    let mut state = if row.error.is_some() {
+        CellState::Unknown
+    } else {
+        CellState::Compliant
+    };
+    for f in about {
+        match f.status {
+            Status::Fail => return CellState::Failing,
+            s if s.is_problem() => state = CellState::Unknown,
+            _ => {}
+        }
+    }
+    state
+}

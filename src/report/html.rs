@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use quick_xml::escape::escape;
 
 use super::Report;
-use super::coverage_map::{Map, anchor};
+use super::coverage_map::{Map, anchor, records_state};
 use crate::evaluate::WaiverUse;
 use crate::findings::{Category, Finding, Status, Summary};
 use crate::rules::RULES;
@@ -176,6 +176,49 @@ fn coverage_map(report: &Report) -> String {
     h
 }
 
+/// What `--observe` saw at each destination: the newest record, the oldest kept and the
+/// retention that shows, beside the policy's range, coloured like the coverage map.
+fn records_section(report: &Report) -> String {
+    if report.records.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from(
+        "<h2>Records</h2><p>What the destinations hold, read from key names and stream times (<code>--observe</code>), never from a record. Green: the records checks passed; red: one failed; yellow: something could not be observed.</p><table class=\"map\" id=\"records\"><thead><tr><th>destination</th><th>account</th><th>region</th><th>newest record</th><th>oldest kept</th><th>kept</th><th>policy</th><th>flow logs</th><th>observed</th></tr></thead><tbody>",
+    );
+    let or_dash = |v: Option<&str>| v.map_or_else(|| "-".to_string(), e);
+    for row in &report.records {
+        let state = records_state(report, row);
+        let kept = row
+            .kept_days
+            .map_or_else(|| "-".to_string(), |d| format!("{d} days"));
+        let policy = match (row.min_days, row.max_days) {
+            (None, None) => "-".to_string(),
+            (min, max) => format!(
+                "{} to {} days",
+                min.map_or("0".to_string(), |d| d.to_string()),
+                max.map_or("any".to_string(), |d| d.to_string())
+            ),
+        };
+        let newest = match &row.error {
+            Some(error) => format!("not observed: {}", e(error)),
+            None => or_dash(row.newest.as_deref()),
+        };
+        h.push_str(&format!(
+            "<tr><td class=\"{}\" title=\"{}\"><code>{}</code></td><td>{}</td><td>{}</td><td>{newest}</td><td>{}</td><td class=\"n\">{kept}</td><td>{policy}</td><td>{}</td><td>{}</td></tr>",
+            state.class(),
+            state.mark(),
+            e(&row.destination),
+            e(&row.account_id),
+            e(&row.region),
+            or_dash(row.oldest.as_deref()),
+            e(&row.flow_logs.join(", ")),
+            e(&row.observed_at),
+        ));
+    }
+    h.push_str("</tbody></table>");
+    h
+}
+
 fn waiver_table(waivers: &[&WaiverUse]) -> String {
     if waivers.is_empty() {
         return "<p>None.</p>".to_string();
@@ -290,6 +333,7 @@ pub fn render(report: &Report) -> String {
     h.push_str("</tbody></table>");
 
     h.push_str(&coverage_map(report));
+    h.push_str(&records_section(report));
 
     h.push_str("<h2>Controls</h2><table><thead><tr><th>rule</th><th>control</th><th>category</th><th>passed</th><th>failed</th><th>waived</th><th>errors</th></tr></thead><tbody>");
     for r in RULES.iter() {

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, WaiverUse};
-use crate::findings::{CoverageCell, Finding, OutOfScope, PlanChange, Summary};
+use crate::findings::{CoverageCell, Finding, OutOfScope, PlanChange, RecordsRow, Summary};
 use crate::plan::gate::GateSummary;
 use crate::policy::Policy;
 use crate::snapshot::Snapshot;
@@ -55,6 +55,9 @@ pub struct Report {
     /// For `flowaudit plan`: the gate the run was judged by, and its problems by class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateSummary>,
+    /// What `--observe` saw per destination (absent when nothing was observed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<RecordsRow>,
     pub findings: Vec<Finding>,
 }
 
@@ -92,6 +95,8 @@ struct ReportHead<'r> {
     plan_changes: &'r [PlanChange],
     #[serde(skip_serializing_if = "Option::is_none")]
     gate: Option<&'r GateSummary>,
+    #[serde(skip_serializing_if = "<[RecordsRow]>::is_empty")]
+    records: &'r [RecordsRow],
 }
 
 impl Report {
@@ -131,6 +136,7 @@ impl Report {
             waivers: evaluation.waivers,
             plan_changes: Vec::new(),
             gate: None,
+            records: evaluation.records,
             findings: evaluation.findings,
         }
     }
@@ -162,6 +168,7 @@ impl Report {
             waivers: &self.waivers,
             plan_changes: &self.plan_changes,
             gate: self.gate.as_ref(),
+            records: &self.records,
         })?;
         // The head ends with "\n}"; the findings go in before that brace.
         let open = head.strip_suffix(b"\n}").unwrap_or(&head);

@@ -209,6 +209,52 @@ fn problem_tables(report: &Report, counted: bool, style: TableStyle) -> String {
     out
 }
 
+/// What `--observe` saw at each destination, when anything was observed.
+fn records_table(report: &Report, style: TableStyle) -> String {
+    if report.records.is_empty() {
+        return String::new();
+    }
+    let mut b = Builder::default();
+    b.push_record([
+        "",
+        "destination",
+        "newest record",
+        "oldest kept",
+        "kept",
+        "policy",
+    ]);
+    for row in &report.records {
+        let state = super::coverage_map::records_state(report, row);
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+        b.push_record([
+            state.mark().to_string(),
+            row.destination.clone(),
+            match &row.error {
+                Some(_) => "not observed".to_string(),
+                None => dash(&row.newest),
+            },
+            dash(&row.oldest),
+            row.kept_days
+                .map_or_else(|| "-".to_string(), |d| format!("{d} days")),
+            match (row.min_days, row.max_days) {
+                (None, None) => "-".to_string(),
+                (min, max) => format!(
+                    "{}-{} days",
+                    min.unwrap_or(0),
+                    max.map_or("any".to_string(), |d| d.to_string())
+                ),
+            },
+        ]);
+    }
+    let mut t = b.build();
+    t.with(Style::sharp());
+    fit(&mut t, style.width);
+    format!(
+        "\nrecords (observed {})\n{t}\n",
+        report.records[0].observed_at
+    )
+}
+
 pub fn render(report: &Report, style: TableStyle) -> String {
     let mut out = String::new();
     let heading = format!(
@@ -220,6 +266,7 @@ pub fn render(report: &Report, style: TableStyle) -> String {
         None => out.push_str(&format!("{heading}\n")),
     }
     out.push_str(&coverage_map(report, style.width));
+    out.push_str(&records_table(report, style));
     if !report.plan_changes.is_empty() {
         out.push_str(&format!(
             "\nthis plan ({} changes)\n",

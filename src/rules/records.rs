@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{Family, Rule, Subject, Verdict, flow_log_subject, judge_per_profile};
 use crate::destination::Destination;
-use crate::findings::{Category, Finding, Severity};
+use crate::findings::{Category, Finding, RecordsRow, Severity};
 use crate::index::{Context, DestinationState, Holder, ScopedFlowLog, Subtree};
 use crate::policy::Profile;
 use crate::snapshot::{LogGroupObservation, ObservationError, Observations, S3PrefixObservation};
@@ -375,7 +375,10 @@ fn check_silence(
                 "records of {id} stopped arriving: {last}; the policy allows a silence of {max}"
             ),
             evidence,
-            STOPPED_ARRIVING.fix,
+            format!(
+                "Look at what the destination holds and at the flow log's delivery status:\n  {}\n  aws ec2 describe-flow-logs --region {} --flow-log-ids {id}\nThen repair the bucket policy, KMS key policy or delivery role the error names, or recreate the flow log; an interface with no traffic writes nothing, so waive the finding if that is expected.",
+                seen.look, holder.region
+            ),
         ),
     ));
 }
@@ -390,6 +393,8 @@ struct Silence {
     none_since: NoneSince,
     /// Minutes by which the newest time may lag behind the truth.
     lag_minutes: i64,
+    /// The command that shows what the destination holds.
+    look: String,
     evidence: Value,
 }
 
@@ -449,6 +454,9 @@ fn s3_silence(
     };
     Ok(Silence {
         where_: format!("s3://{bucket}/{prefix}"),
+        look: format!(
+            "aws s3api list-objects-v2 --bucket {bucket} --prefix {prefix} --delimiter / --max-keys 5"
+        ),
         observed_at: tree.observed_at.clone(),
         newest: files.newest_record.clone(),
         none_since,
@@ -495,6 +503,9 @@ fn group_silence(
     };
     Ok(Silence {
         where_: format!("log group {name}"),
+        look: format!(
+            "aws logs describe-log-streams --region {region} --log-group-name {name} --order-by LastEventTime --descending --max-items 5"
+        ),
         observed_at: group.observed_at.clone(),
         newest: seen.newest_event.clone(),
         none_since,
@@ -565,63 +576,80 @@ fn check_kept(
     };
     let seen = observations.map(|o| find_prefix(o, bucket, &tree.key_prefix));
     // The observation, or the error verdict each check gives without one.
-    let observed = |extra: Value| -> Result<(&S3PrefixObservation, NaiveDate, Value), Verdict> {
-        let tree_seen = match seen {
-            None => {
-                return Err(Verdict::error(
-                    format!("records under s3://{path} not judged: {NOT_OBSERVED}"),
+    let observed =
+        |extra: Value| -> Result<(&S3PrefixObservation, NaiveDate, Value), Box<Verdict>> {
+            let tree_seen = match seen {
+                None => {
+                    return Err(Box::new(Verdict::error(
+                        format!("records under s3://{path} not judged: {NOT_OBSERVED}"),
+                        extra,
+                        NOT_OBSERVED,
+                    )));
+                }
+                Some(None) => {
+                    return Err(Box::new(Verdict::error(
+                        format!(
+                            "records under s3://{path} not judged: the prefix was not observed"
+                        ),
+                        extra,
+                        NOT_OBSERVED,
+                    )));
+                }
+                Some(Some(t)) => t,
+            };
+            if let Some(e) = &tree_seen.error {
+                return Err(Box::new(Verdict::error(
+                    format!(
+                        "records under s3://{path} could not be observed: {}",
+                        error_text(e)
+                    ),
+                    super::with_fields(&extra, json!({ "error": e })),
+                    format!(
+                        "Grant s3:ListBucket on {bucket} to the identity flowaudit runs as, and observe again: aws s3api list-objects-v2 --bucket {bucket} --prefix {} --delimiter / --max-keys 5",
+                        tree.key_prefix
+                    ),
+                )));
+            }
+            let Some(at) = parse_time(&tree_seen.observed_at) else {
+                return Err(Box::new(Verdict::error(
+                    format!(
+                        "records under s3://{path} not judged: observed_at `{}` is not a time",
+                        tree_seen.observed_at
+                    ),
                     extra,
                     NOT_OBSERVED,
-                ));
-            }
-            Some(None) => {
-                return Err(Verdict::error(
-                    format!("records under s3://{path} not judged: the prefix was not observed"),
-                    extra,
-                    NOT_OBSERVED,
-                ));
-            }
-            Some(Some(t)) => t,
+                )));
+            };
+            let evidence = super::with_fields(
+                &extra,
+                json!({
+                    "observed_at": tree_seen.observed_at,
+                    "newest_date": tree_seen.newest_date,
+                    "oldest_date": tree_seen.oldest_date,
+                    "oldest_storage_class": tree_seen.oldest_storage_class,
+                }),
+            );
+            Ok((tree_seen, at.date_naive(), evidence))
         };
-        if let Some(e) = &tree_seen.error {
-            return Err(Verdict::error(
-                format!(
-                    "records under s3://{path} could not be observed: {}",
-                    error_text(e)
-                ),
-                super::with_fields(&extra, json!({ "error": e })),
-                format!(
-                    "Grant s3:ListBucket on {bucket} to the identity flowaudit runs as, and observe again: aws s3api list-objects-v2 --bucket {bucket} --prefix {} --delimiter / --max-keys 5",
-                    tree.key_prefix
-                ),
-            ));
-        }
-        let Some(at) = parse_time(&tree_seen.observed_at) else {
-            return Err(Verdict::error(
-                format!(
-                    "records under s3://{path} not judged: observed_at `{}` is not a time",
-                    tree_seen.observed_at
-                ),
-                extra,
-                NOT_OBSERVED,
-            ));
-        };
-        let evidence = super::with_fields(
-            &extra,
-            json!({
-                "observed_at": tree_seen.observed_at,
-                "newest_date": tree_seen.newest_date,
-                "oldest_date": tree_seen.oldest_date,
-                "oldest_storage_class": tree_seen.oldest_storage_class,
-            }),
-        );
-        Ok((tree_seen, at.date_naive(), evidence))
-    };
     let oldest_of = |t: &S3PrefixObservation| {
         t.oldest_date
             .as_deref()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     };
+    let list = format!(
+        "aws s3api list-objects-v2 --bucket {bucket} --prefix {} --delimiter / --max-keys 5",
+        tree.key_prefix
+    );
+    let lifecycle = format!("aws s3api get-bucket-lifecycle-configuration --bucket {bucket}");
+    let missing_fix = format!(
+        "Find what deleted the objects (CloudTrail data events, the bucket's other lifecycle rules, a replaced bucket) and stop it:\n  {lifecycle}\n  {list}"
+    );
+    let kept_fix = format!(
+        "Check for Object Lock and for the rule that should expire these objects:\n  aws s3api get-object-lock-configuration --bucket {bucket}\n  {lifecycle}\nA rule added recently needs a few days; otherwise fix its prefix, or remove the retention that holds the objects."
+    );
+    let at_hand_fix = format!(
+        "Move the transition to an archive class past the period, or use GLACIER_IR, which needs no restore:\n  {lifecycle}\n  aws s3api put-bucket-lifecycle-configuration --bucket {bucket} --lifecycle-configuration file://lifecycle.json"
+    );
     let verify = |p: &Profile| {
         p.requirements
             .records
@@ -636,7 +664,7 @@ fn check_kept(
         let min = p.requirements.s3.as_ref()?.expiration_days.min?;
         let (t, today, evidence) = match observed(json!({ "min": min })) {
             Ok(o) => o,
-            Err(v) => return Some(v),
+            Err(v) => return Some(*v),
         };
         // As far back as records can be expected: the minimum, or since delivery began.
         let delivering = first_delivery(ctx, tree).map(|d| (today - d).num_days());
@@ -651,7 +679,7 @@ fn check_kept(
                     "s3://{path} holds no records at all, though flow logs have delivered there for {expected} days or more; the policy keeps them {min} days"
                 ),
                 evidence,
-                MISSING_BEFORE_MINIMUM.fix,
+                missing_fix.clone(),
             ),
             None => Verdict::pass(
                 format!("s3://{path} holds no records yet; its flow logs are new"),
@@ -666,7 +694,7 @@ fn check_kept(
                             "the oldest records under s3://{path} are from {oldest}, {kept} days before the observation: {shortfall} days short of the {expected} days expected (policy minimum {min})"
                         ),
                         evidence,
-                        MISSING_BEFORE_MINIMUM.fix,
+                        missing_fix.clone(),
                     )
                 } else {
                     Verdict::pass(
@@ -691,7 +719,7 @@ fn check_kept(
         let (t, today, evidence) =
             match observed(json!({ "max": max, "lifecycle_lag_days": LIFECYCLE_LAG_DAYS })) {
                 Ok(o) => o,
-                Err(v) => return Some(v),
+                Err(v) => return Some(*v),
             };
         let Some(oldest) = oldest_of(t) else {
             return Some(Verdict::pass(
@@ -708,7 +736,7 @@ fn check_kept(
                     kept - allowed
                 ),
                 evidence,
-                KEPT_PAST_MAXIMUM.fix,
+                kept_fix.clone(),
             )
         } else {
             Verdict::pass(
@@ -727,7 +755,7 @@ fn check_kept(
         let days = p.requirements.s3.as_ref()?.immediately_available_days?;
         let (t, today, evidence) = match observed(json!({ "immediately_available_days": days })) {
             Ok(o) => o,
-            Err(v) => return Some(v),
+            Err(v) => return Some(*v),
         };
         // The configuration first: a transition that moves records too soon.
         let early = tree.effective.as_ref().and_then(|e| {
@@ -747,7 +775,7 @@ fn check_kept(
                     a.days
                 ),
                 evidence,
-                NOT_IMMEDIATELY_AVAILABLE.fix,
+                at_hand_fix.clone(),
             ));
         }
         let oldest = oldest_of(t);
@@ -762,7 +790,7 @@ fn check_kept(
                         (today - o).num_days()
                     ),
                     evidence,
-                    NOT_IMMEDIATELY_AVAILABLE.fix,
+                    at_hand_fix.clone(),
                 )
             }
             _ => Verdict::pass(
@@ -776,4 +804,112 @@ fn check_kept(
     if let Some((v, profile)) = at_hand {
         out.push(NOT_IMMEDIATELY_AVAILABLE.finding(&subject(profile), v));
     }
+}
+
+/// The strictest range among profiles: the highest minimum and the lowest maximum.
+fn strictest(
+    ranges: impl Iterator<Item = (Option<u32>, Option<u32>)>,
+) -> (Option<u32>, Option<u32>) {
+    ranges.fold((None, None), |(lo, hi), (min, max)| {
+        (
+            lo.max(min),
+            match (hi, max) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        )
+    })
+}
+
+/// What was observed at each destination of a judged flow log, for the reports: S3
+/// subtrees in bucket and prefix order, then log groups. Empty when nothing was observed.
+pub(crate) fn rows(ctx: &Context) -> Vec<RecordsRow> {
+    let Some(observations) = ctx.estate.snapshot.observations.as_ref() else {
+        return Vec::new();
+    };
+    let ids = |users: &[usize]| -> Vec<String> {
+        let mut ids: Vec<String> = users
+            .iter()
+            .map(|&u| ctx.flow_logs[u].flow_log.flow_log_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let mut s3_rows = Vec::new();
+    let mut group_rows = Vec::new();
+    for usage in &ctx.destinations {
+        let profiles = &usage.profiles;
+        match (&usage.destination, &usage.state) {
+            (Destination::Bucket { name }, DestinationState::Bucket(_)) => {
+                for tree in &usage.subtrees {
+                    let Some(seen) = find_prefix(observations, name, &tree.key_prefix) else {
+                        continue;
+                    };
+                    let (min_days, max_days) = strictest(
+                        ctx.profiles_using(&tree.users)
+                            .iter()
+                            .filter_map(|p| p.requirements.s3.as_ref())
+                            .map(|s| (s.expiration_days.min, s.expiration_days.max)),
+                    );
+                    let observed = parse_time(&seen.observed_at).map(|t| t.date_naive());
+                    let oldest = seen
+                        .oldest_date
+                        .as_deref()
+                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+                    s3_rows.push(RecordsRow {
+                        destination: format!("s3://{name}/{}", tree.key_prefix),
+                        resource_id: format!("{name}/{}", tree.key_prefix),
+                        account_id: tree.account_id.clone(),
+                        region: tree.region.clone(),
+                        observed_at: seen.observed_at.clone(),
+                        newest: seen.newest_date.clone(),
+                        oldest: seen.oldest_date.clone(),
+                        kept_days: observed.zip(oldest).map(|(o, d)| (o - d).num_days()),
+                        min_days,
+                        max_days,
+                        flow_logs: ids(&tree.users),
+                        error: seen.error.as_ref().map(error_text),
+                    });
+                }
+            }
+            (
+                Destination::LogGroup {
+                    account_id,
+                    region,
+                    name,
+                },
+                DestinationState::LogGroup(_),
+            ) if !usage.users.is_empty() => {
+                let Some(seen) = find_group(observations, (account_id, region, name)) else {
+                    continue;
+                };
+                let (min_days, max_days) = strictest(
+                    profiles
+                        .iter()
+                        .filter_map(|p| p.requirements.cloudwatch.as_ref())
+                        .map(|c| (c.retention_days.0.min, c.retention_days.0.max)),
+                );
+                group_rows.push(RecordsRow {
+                    destination: format!("log group {name}"),
+                    resource_id: name.clone(),
+                    account_id: account_id.clone(),
+                    region: region.clone(),
+                    observed_at: seen.observed_at.clone(),
+                    newest: seen.newest_event.clone(),
+                    oldest: None,
+                    kept_days: None,
+                    min_days,
+                    max_days,
+                    flow_logs: ids(&usage.users),
+                    error: seen.error.as_ref().map(error_text),
+                });
+            }
+            _ => {}
+        }
+    }
+    s3_rows.sort();
+    group_rows.sort();
+    s3_rows.extend(group_rows);
+    s3_rows
 }
