@@ -223,7 +223,7 @@ pub fn build(snapshot: &Snapshot, findings: Option<&[Finding]>, today: NaiveDate
     }
     let s3 = s3
         .into_iter()
-        .map(|(key, group)| s3_table(key, group, &buckets, today))
+        .map(|(key, group)| s3_table(key, group, &buckets, snapshot.observations.as_ref(), today))
         .collect();
     let cloudwatch = groups
         .into_iter()
@@ -276,6 +276,7 @@ fn s3_table(
     (bucket, key_prefix, file_format, hive, per_hour, fields): S3Key,
     group: S3Group,
     buckets: &BTreeMap<&str, &Bucket>,
+    observed: Option<&crate::snapshot::Observations>,
     today: NaiveDate,
 ) -> S3Table {
     let parquet = file_format == "parquet";
@@ -423,8 +424,27 @@ fn s3_table(
                     }
                 }
             };
+            // What is really there, when the records were observed, before what the
+            // lifecycle promises.
+            let seen = observed
+                .and_then(|o| {
+                    o.s3_prefixes
+                        .iter()
+                        .find(|p| p.bucket == bucket && p.key_prefix == prefix)
+                })
+                .and_then(|p| match (&p.oldest_date, &p.newest_date) {
+                    (Some(oldest), Some(newest)) => Some(format!(
+                        "records from {oldest} to {newest} (observed {}); ",
+                        p.observed_at
+                    )),
+                    (None, _) if p.error.is_none() => {
+                        Some(format!("no records (observed {}); ", p.observed_at))
+                    }
+                    _ => None,
+                })
+                .unwrap_or_default();
             Some(format!(
-                "{account} {region} (s3://{bucket}/{prefix}): {window}"
+                "{account} {region} (s3://{bucket}/{prefix}): {seen}{window}"
             ))
         })
         .collect();

@@ -575,6 +575,23 @@ fn trestle_validates(document: &str) -> (bool, String) {
 
 #[test]
 fn oscal_assessment_results_validate_with_an_independent_validator() {
+    // The records' observations (--observe) are evidence too, and must validate.
+    let records = run(&[
+        "scan",
+        "--snapshot",
+        &path("fixtures/records/observed.json"),
+        "--policy",
+        &path("fixtures/policies/records.yaml"),
+        "--format",
+        "oscal",
+    ])
+    .stdout;
+    assert!(
+        records.contains("Records at s3://records-bucket/"),
+        "{records}"
+    );
+    let (valid, said) = trestle_validates(&records);
+    assert!(valid, "{said}");
     let oscal = render("oscal");
     let (valid, said) = trestle_validates(&oscal);
     assert!(valid, "{said}");
@@ -648,4 +665,48 @@ fn oscal_assessment_results_validate_with_an_independent_validator() {
     }
     // Same inputs, same document: the UUIDs are derived, not random.
     assert_eq!(render("oscal"), oscal);
+}
+
+#[test]
+fn the_records_section_shows_what_was_observed_per_destination() {
+    let args = |format: &'static str| {
+        run(&[
+            "scan",
+            "--snapshot",
+            &path("fixtures/records/observed.json"),
+            "--policy",
+            &path("fixtures/policies/records.yaml"),
+            "--format",
+            format,
+        ])
+    };
+    let html = args("html").stdout;
+    assert!(html.contains("<h2>Records</h2>"), "no Records section");
+    // The default prefix kept 10 days against a minimum of 30: red, with the dates.
+    let row = html
+        .split("<tr>")
+        .find(|r| {
+            r.contains("map-fail")
+                && r.contains(
+                    "<code>s3://records-bucket/AWSLogs/123456789012/vpcflowlogs/eu-west-1/</code>",
+                )
+        })
+        .expect("the default prefix's row");
+    assert!(
+        row.contains("map-fail") && row.contains("10 days") && row.contains("30 to 365 days"),
+        "{row}"
+    );
+    let json = args("json").json();
+    let rows = json["records"].as_array().expect("records rows in JSON");
+    assert_eq!(rows.len(), 4, "three prefixes and one log group");
+    assert_eq!(rows[3]["destination"], "log group /vpc/records");
+    let table = args("table").stdout;
+    assert!(table.contains("records (observed "), "{table}");
+    // A report without observations has no records rows at all.
+    assert!(
+        scan_demo(&["--format", "json"])
+            .json()
+            .get("records")
+            .is_none()
+    );
 }

@@ -105,3 +105,21 @@ fn with_a_policy_failing_destinations_are_left_out() {
     let all = runbook(&demo(), &[]);
     assert!(all.stdout.contains("## CloudWatch Logs: /vpc/prod-us"));
 }
+
+#[test]
+fn days_available_come_from_the_observed_records_when_there_are_some() {
+    let out = run(&[
+        "runbook",
+        "--snapshot",
+        &path("fixtures/records/observed.json"),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The default prefix keeps 365 days by its lifecycle, but holds only ten.
+    assert!(
+        out.stdout.contains(
+            "(s3://records-bucket/AWSLogs/123456789012/vpcflowlogs/eu-west-1/): records from 2026-11-21 to 2026-12-01 (observed 2026-12-01T03:39:05Z); the last 365 days"
+        ),
+        "{}",
+        out.stdout
+    );
+}

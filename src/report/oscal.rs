@@ -89,6 +89,50 @@ fn observation(report: &Report, f: &Finding) -> Value {
     })
 }
 
+/// What `--observe` saw at one destination, as evidence that logging operated: examined
+/// from key names and stream times, at the time of the observation.
+fn records_observation(row: &crate::findings::RecordsRow) -> Value {
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
+    let props: Vec<Value> = [
+        prop("account-id", &row.account_id),
+        prop("region", &row.region),
+        prop("destination", &row.destination),
+        prop("newest-record", &or_none(&row.newest)),
+        prop("oldest-kept", &or_none(&row.oldest)),
+    ]
+    .into_iter()
+    .chain(row.kept_days.map(|d| prop("kept-days", &d.to_string())))
+    .collect();
+    let kept = match (&row.oldest, row.kept_days) {
+        (Some(oldest), Some(days)) => format!(", the oldest kept from {oldest} ({days} days)"),
+        _ => String::new(),
+    };
+    let description = match &row.error {
+        Some(error) => format!("{} could not be observed: {error}", row.destination),
+        None => format!(
+            "{}: newest record {}{kept}; delivered by {}.",
+            row.destination,
+            or_none(&row.newest),
+            row.flow_logs.join(", ")
+        ),
+    };
+    json!({
+        "uuid": id(&["records", &row.account_id, &row.region, &row.destination]),
+        "title": format!("Records at {}", row.destination),
+        "description": description,
+        "props": props,
+        "methods": ["EXAMINE"],
+        "types": ["historic"],
+        "origins": [{
+            "actors": [{ "type": "tool", "actor-uuid": id(&["tool", "flowaudit"]) }],
+        }],
+        "relevant-evidence": [{
+            "description": serde_json::to_string(row).unwrap_or_default(),
+        }],
+        "collected": row.observed_at,
+    })
+}
+
 fn finding(f: &Finding) -> Value {
     let [rule, account, region, resource] = finding_key(f);
     let (reason, remarks) = match f.status {
@@ -203,7 +247,12 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
                         "include-controls": controls,
                     }],
                 },
-                "observations": report.findings.iter().map(|f| observation(report, f)).collect::<Vec<_>>(),
+                "observations": report
+                    .findings
+                    .iter()
+                    .map(|f| observation(report, f))
+                    .chain(report.records.iter().map(records_observation))
+                    .collect::<Vec<_>>(),
                 "findings": problems.map(finding).collect::<Vec<_>>(),
             }],
             "back-matter": {
