@@ -34,6 +34,29 @@ impl Policy {
 }
 
 fn section_notes(r: &Requirements, note: &mut impl FnMut(&str, String, bool)) {
+    if let Some(records) = &r.records {
+        let range = r.s3.as_ref().map(|s| s.expiration_days);
+        let compared = records.verify_retention
+            && range.is_some_and(|d| d.min.is_some() || d.max.is_some());
+        if records.max_silence.is_none() && !compared {
+            note(
+                "records",
+                if records.verify_retention {
+                    "verify_retention compares the records kept with s3.expiration_days, which this profile does not set, and max_silence is not set, so it can never fail".to_string()
+                } else {
+                    "sets neither max_silence nor verify_retention, so it can never fail".to_string()
+                },
+                true,
+            );
+        }
+        if records.max_silence.is_some() || records.verify_retention {
+            note(
+                "records",
+                "is judged from what `--observe` saw (scan --observe, or collect --observe); without it every records check is an error".to_string(),
+                false,
+            );
+        }
+    }
     if let Some(d) = &r.destinations
         && d.allowed.is_empty()
         && d.required.is_empty()
@@ -75,7 +98,8 @@ fn section_notes(r: &Requirements, note: &mut impl FnMut(&str, String, bool)) {
             && s.transition.is_none()
             && s.noncurrent_version_expiration.is_none()
             && !s.require_encryption
-            && !s.require_public_access_block;
+            && !s.require_public_access_block
+            && s.immediately_available_days.is_none();
         if cannot_fail {
             note(
                 "s3",
