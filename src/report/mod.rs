@@ -93,10 +93,12 @@ fn canonical_json(mut value: serde_json::Value) -> Result<String, serde_json::Er
 /// The one-line summary `--quiet` prints.
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let unknown = if s.unknown > 0 {
-        format!(", {} unknown until apply", s.unknown)
-    } else {
-        String::new()
+    // A plan's unknowns wait for apply; elsewhere (a Firehose flow log's records) they
+    // cannot be seen from here at all.
+    let unknown = match (s.unknown, report.gate.is_some()) {
+        (0, _) => String::new(),
+        (n, true) => format!(", {n} unknown until apply"),
+        (n, false) => format!(", {n} unknown"),
     };
     let gate = match &report.gate {
         Some(g) => format!(

@@ -247,7 +247,9 @@ fn records_table(report: &Report, style: TableStyle) -> String {
         ]);
     }
     let mut t = b.build();
-    t.with(Style::sharp());
+    // An S3 prefix can be a hundred characters; it wraps like a finding's resource.
+    t.with(Style::sharp())
+        .with(Modify::new(Columns::new(1..2)).with(Width::wrap(RESOURCE_WIDTH)));
     fit(&mut t, style.width);
     format!(
         "\nrecords (observed {})\n{t}\n",
