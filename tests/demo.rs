@@ -31,7 +31,7 @@ fn demo_scan_is_byte_identical_across_runs() {
 #[test]
 fn json_report_carries_digests_and_scope() {
     let report = scan(&demo(), "policies/production.yaml").json();
-    assert_eq!(report["schema_version"], 4);
+    assert_eq!(report["schema_version"], 5);
     assert_eq!(report["tool"]["name"], "flowaudit");
     assert_eq!(report["policy"]["name"], "production");
     assert_eq!(report["policy"]["sha256"].as_str().unwrap().len(), 64);

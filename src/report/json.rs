@@ -10,7 +10,7 @@ use crate::policy::Policy;
 use crate::snapshot::Snapshot;
 
 /// Bumped on any change a consumer of the JSON could notice.
-pub const REPORT_SCHEMA_VERSION: u32 = 4;
+pub const REPORT_SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolRef {
