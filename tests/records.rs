@@ -9,20 +9,12 @@ use std::path::Path;
 use aws_config::SdkConfig;
 use chrono::{DateTime, Duration, Utc};
 use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
-use common::moto::{Moto, log_group_keeping};
+use common::moto::{Moto, log_group_keeping, s3_client};
 use common::records::*;
 use common::*;
 use serde_json::Value;
 
 const POLICY: &str = "fixtures/policies/records.yaml";
-
-fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    )
-}
 
 async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) {
     s3.create_bucket()

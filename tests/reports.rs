@@ -576,16 +576,7 @@ fn trestle_validates(document: &str) -> (bool, String) {
 #[test]
 fn oscal_assessment_results_validate_with_an_independent_validator() {
     // The records' observations (--observe) are evidence too, and must validate.
-    let records = run(&[
-        "scan",
-        "--snapshot",
-        &path("fixtures/records/observed.json"),
-        "--policy",
-        &path("fixtures/policies/records.yaml"),
-        "--format",
-        "oscal",
-    ])
-    .stdout;
+    let records = scan_records("oscal").stdout;
     assert!(
         records.contains("Records at s3://records-bucket/"),
         "{records}"
@@ -669,17 +660,7 @@ fn oscal_assessment_results_validate_with_an_independent_validator() {
 
 #[test]
 fn the_records_section_shows_what_was_observed_per_destination() {
-    let args = |format: &'static str| {
-        run(&[
-            "scan",
-            "--snapshot",
-            &path("fixtures/records/observed.json"),
-            "--policy",
-            &path("fixtures/policies/records.yaml"),
-            "--format",
-            format,
-        ])
-    };
+    let args = scan_records;
     let html = args("html").stdout;
     assert!(html.contains("<h2>Records</h2>"), "no Records section");
     // The default prefix kept 10 days against a minimum of 30: red, with the dates.
@@ -709,4 +690,17 @@ fn the_records_section_shows_what_was_observed_per_destination() {
             .get("records")
             .is_none()
     );
+}
+
+/// The observed records fixture under the records policy, in `format`.
+fn scan_records(format: &str) -> Run {
+    run(&[
+        "scan",
+        "--snapshot",
+        &path("fixtures/records/observed.json"),
+        "--policy",
+        &path("fixtures/policies/records.yaml"),
+        "--format",
+        format,
+    ])
 }

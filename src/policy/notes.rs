@@ -36,15 +36,16 @@ impl Policy {
 fn section_notes(r: &Requirements, note: &mut impl FnMut(&str, String, bool)) {
     if let Some(records) = &r.records {
         let range = r.s3.as_ref().map(|s| s.expiration_days);
-        let compared = records.verify_retention
-            && range.is_some_and(|d| d.min.is_some() || d.max.is_some());
+        let compared =
+            records.verify_retention && range.is_some_and(|d| d.min.is_some() || d.max.is_some());
         if records.max_silence.is_none() && !compared {
             note(
                 "records",
                 if records.verify_retention {
                     "verify_retention compares the records kept with s3.expiration_days, which this profile does not set, and max_silence is not set, so it can never fail".to_string()
                 } else {
-                    "sets neither max_silence nor verify_retention, so it can never fail".to_string()
+                    "sets neither max_silence nor verify_retention, so it can never fail"
+                        .to_string()
                 },
                 true,
             );

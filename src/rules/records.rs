@@ -3,7 +3,8 @@
 //! the time of that observation, never the machine's clock. No record is read.
 //!
 //! A snapshot without observations, a listing that failed, or a look-up cut short by its
-//! bound is an error finding for exactly the flow logs and prefixes it concerns.
+//! bound is an error finding for exactly the flow logs and prefixes it concerns. A plan's
+//! estate is not judged: it has no records until it is applied.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -151,6 +152,9 @@ fn span(minutes: i64) -> String {
 }
 
 fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    if ctx.estate.snapshot.plan.is_some() {
+        return; // A plan's estate has no records yet; `scan --observe` judges them.
+    }
     let observations = ctx.estate.snapshot.observations.as_ref();
     // Destinations that exist: a missing or unreadable one is DST002's or COL002's.
     let existing: std::collections::BTreeSet<String> = ctx

@@ -228,6 +228,15 @@ fn operation(entry: &serde_json::Value) -> String {
     format!("s3:{} ?{sub}", entry["method"].as_str().unwrap_or_default())
 }
 
+/// An S3 client for moto (path-style addressing).
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 /// Seeds a CloudWatch Logs group that keeps its events `days` days.
 pub async fn log_group_keeping(config: &SdkConfig, name: &str, days: i32) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);

@@ -23,8 +23,8 @@ pub use streams::STREAM_LOOKUPS_PER_GROUP;
 use super::clients::ClientSource;
 use crate::destination::{self, Destination};
 use crate::snapshot::{
-    LogGroupObservation, ObservationError, Observations, RegionSnapshot, S3FlowLogObservation,
-    S3PrefixObservation, Snapshot,
+    ObservationError, Observations, RegionSnapshot, S3FlowLogObservation, S3PrefixObservation,
+    Snapshot,
 };
 
 /// How far back a flow log's newest file is searched for, in days counted from the
@@ -230,7 +230,12 @@ pub async fn observe(
                     )
                     .await
                 }
-                None => not_entered_group(&account_id, &region, &name, &users, now),
+                None => streams::failed(
+                    (&account_id, &region, &name),
+                    &users,
+                    now,
+                    not_entered(&account_id),
+                ),
             };
             (seen, requests)
         });
@@ -278,38 +283,6 @@ fn not_entered(account_id: &str) -> ObservationError {
         message: format!(
             "account {account_id} was not entered, so its log group could not be observed"
         ),
-    }
-}
-
-fn not_entered_group(
-    account_id: &str,
-    region: &str,
-    name: &str,
-    users: &[streams::GroupUser],
-    now: DateTime<Utc>,
-) -> LogGroupObservation {
-    let error = not_entered(account_id);
-    LogGroupObservation {
-        account_id: account_id.to_string(),
-        region: region.to_string(),
-        log_group_name: name.to_string(),
-        observed_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        newest_stream: None,
-        newest_event: None,
-        newest_ingestion: None,
-        flow_logs: users
-            .iter()
-            .map(|u| crate::snapshot::LogGroupFlowLogObservation {
-                flow_log_id: u.flow_log_id.clone(),
-                newest_event: None,
-                newest_stream: None,
-                interfaces: u.interfaces.len(),
-                looked_up: 0,
-                complete: false,
-                error: Some(error.clone()),
-            })
-            .collect(),
-        error: Some(error),
     }
 }
 

@@ -42,17 +42,10 @@ fn stream(s: &aws_sdk_cloudwatchlogs::types::LogStream) -> Stream {
     }
 }
 
-/// Observes one group. `now` is the observation's time: an interface whose event is less
-/// than an hour old ends the flow log's look-ups, since nothing fresher can be asked of it.
-pub async fn observe_group(
-    client: &aws_sdk_cloudwatchlogs::Client,
-    place: (&str, &str, &str),
-    users: &[GroupUser],
-    now: DateTime<Utc>,
-    requests: &mut usize,
-) -> LogGroupObservation {
+/// What was seen of a group before any answer: nothing.
+fn unseen(place: (&str, &str, &str), now: DateTime<Utc>) -> LogGroupObservation {
     let (account_id, region, name) = place;
-    let mut seen = LogGroupObservation {
+    LogGroupObservation {
         account_id: account_id.to_string(),
         region: region.to_string(),
         log_group_name: name.to_string(),
@@ -62,16 +55,53 @@ pub async fn observe_group(
         newest_ingestion: None,
         flow_logs: Vec::new(),
         error: None,
-    };
-    let failed = |e: ObservationError| LogGroupFlowLogObservation {
-        flow_log_id: String::new(),
+    }
+}
+
+/// What was seen of one flow log's streams before any look-up: nothing.
+fn unseen_flow_log(user: &GroupUser) -> LogGroupFlowLogObservation {
+    LogGroupFlowLogObservation {
+        flow_log_id: user.flow_log_id.clone(),
         newest_event: None,
         newest_stream: None,
-        interfaces: 0,
+        interfaces: user.interfaces.len(),
         looked_up: 0,
         complete: false,
-        error: Some(e),
-    };
+        error: None,
+    }
+}
+
+/// A group that could not be observed: every flow log's look-up is unknown for `error`.
+pub fn failed(
+    place: (&str, &str, &str),
+    users: &[GroupUser],
+    now: DateTime<Utc>,
+    error: ObservationError,
+) -> LogGroupObservation {
+    LogGroupObservation {
+        flow_logs: users
+            .iter()
+            .map(|u| LogGroupFlowLogObservation {
+                error: Some(error.clone()),
+                ..unseen_flow_log(u)
+            })
+            .collect(),
+        error: Some(error),
+        ..unseen(place, now)
+    }
+}
+
+/// Observes one group. `now` is the observation's time: an interface whose event is less
+/// than an hour old ends the flow log's look-ups, since nothing fresher can be asked of it.
+pub async fn observe_group(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    place: (&str, &str, &str),
+    users: &[GroupUser],
+    now: DateTime<Utc>,
+    requests: &mut usize,
+) -> LogGroupObservation {
+    let name = place.2;
+    let mut seen = unseen(place, now);
     *requests += 1;
     let (answer, attempts) = observed(
         client
@@ -92,16 +122,7 @@ pub async fn observe_group(
                 code,
                 message,
             };
-            seen.flow_logs = users
-                .iter()
-                .map(|u| LogGroupFlowLogObservation {
-                    flow_log_id: u.flow_log_id.clone(),
-                    interfaces: u.interfaces.len(),
-                    ..failed(error.clone())
-                })
-                .collect();
-            seen.error = Some(error);
-            return seen;
+            return failed(place, users, now, error);
         }
     };
     if let Some(s) = &newest {
@@ -112,15 +133,7 @@ pub async fn observe_group(
     let fresh_after = (now - chrono::Duration::hours(1)).timestamp_millis();
     let mut budget = STREAM_LOOKUPS_PER_GROUP;
     for user in users {
-        let mut flow_log = LogGroupFlowLogObservation {
-            flow_log_id: user.flow_log_id.clone(),
-            newest_event: None,
-            newest_stream: None,
-            interfaces: user.interfaces.len(),
-            looked_up: 0,
-            complete: false,
-            error: None,
-        };
+        let mut flow_log = unseen_flow_log(user);
         let owns_newest = newest.as_ref().is_some_and(|s| {
             user.interfaces
                 .iter()
