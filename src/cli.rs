@@ -54,6 +54,11 @@ enum Command {
     /// any (as `collect --observe` does), and write the snapshot with what was seen. Reads
     /// through the caller's credentials only.
     Observe(crate::commands::collect::ObserveArgs),
+    /// Publish a JSON report's findings to a findings service (AWS Security Hub).
+    Publish {
+        #[command(subcommand)]
+        target: crate::commands::publish::PublishTarget,
+    },
     /// Work with policy files.
     Policy {
         #[command(subcommand)]
@@ -137,6 +142,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Accounts { live } => collect::accounts(&live),
         Command::Collect { live, output } => collect::collect(&live, output.as_deref()),
         Command::Observe(args) => collect::observe(&args),
+        Command::Publish { target } => crate::commands::publish::run(target),
         Command::Policy { command } => policy::run(command),
         Command::Rules { format } => rules::list(format),
         Command::Explain { rule } => rules::explain(&rule),

@@ -7,6 +7,8 @@ pub const OK: u8 = 0;
 pub const VIOLATIONS: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
 pub const INCOMPLETE: u8 = 3;
+/// `publish`: Security Hub did not take every finding (or could not be reached).
+pub const PUBLISH_FAILED: u8 = 4;
 
 /// 1 for a failure at or above `fail_on` (or, with `fail_on_unknown`, for a value unknown
 /// until apply), else 3 if anything could not be evaluated, else 0. A plan's gate leaves

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod location;
 pub mod plan;
 pub mod policy;
+pub mod publish;
 pub mod report;
 pub mod rules;
 pub mod runbook;

@@ -84,6 +84,16 @@ impl SdkClients {
         SdkClients { config }
     }
 
+    /// A Security Hub client for `region`, for `flowaudit publish security-hub`.
+    pub fn security_hub(&self, region: &str) -> aws_sdk_securityhub::Client {
+        aws_sdk_securityhub::Client::from_conf(
+            aws_sdk_securityhub::config::Builder::from(&self.config)
+                .region(Region::new(region.to_string()))
+                .interceptor(AttemptLog)
+                .build(),
+        )
+    }
+
     /// An AWS Organizations client. Organizations is a global service answered from
     /// us-east-1.
     pub fn organizations(&self) -> aws_sdk_organizations::Client {

@@ -15,7 +15,7 @@ mod firehose;
 mod logs;
 mod observe;
 pub mod organization;
-mod pace;
+pub(crate) mod pace;
 mod s3;
 mod telemetry;
 

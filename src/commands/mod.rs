@@ -6,6 +6,7 @@ pub(crate) mod live;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub(crate) mod policy_source;
+pub(crate) mod publish;
 pub(crate) mod report_output;
 pub(crate) mod reports;
 pub(crate) mod rules;

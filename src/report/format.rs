@@ -15,10 +15,11 @@ pub enum Format {
     Ocsf,
     Oscal,
     Github,
+    Asff,
 }
 
 impl Format {
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Table,
         Format::Json,
         Format::Csv,
@@ -29,6 +30,7 @@ impl Format {
         Format::Ocsf,
         Format::Oscal,
         Format::Github,
+        Format::Asff,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Format {
             Format::Ocsf => "ocsf",
             Format::Oscal => "oscal",
             Format::Github => "github",
+            Format::Asff => "asff",
         }
     }
 }

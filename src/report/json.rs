@@ -1,5 +1,7 @@
 //! The JSON report: a documented, versioned schema (README "JSON report").
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +60,10 @@ pub struct Report {
     /// What `--observe` saw per destination (absent when nothing was observed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<RecordsRow>,
+    /// The region of each destination bucket whose region was read: bucket findings are
+    /// filed under `global`, and Security Hub needs the bucket's own region.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bucket_regions: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
 }
 
@@ -97,6 +103,8 @@ struct ReportHead<'r> {
     gate: Option<&'r GateSummary>,
     #[serde(skip_serializing_if = "<[RecordsRow]>::is_empty")]
     records: &'r [RecordsRow],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    bucket_regions: &'r BTreeMap<String, String>,
 }
 
 impl Report {
@@ -137,6 +145,11 @@ impl Report {
             plan_changes: Vec::new(),
             gate: None,
             records: evaluation.records,
+            bucket_regions: snapshot
+                .buckets
+                .iter()
+                .filter_map(|b| Some((b.name.clone(), b.region.clone()?)))
+                .collect(),
             findings: evaluation.findings,
         }
     }
@@ -169,6 +182,7 @@ impl Report {
             plan_changes: &self.plan_changes,
             gate: self.gate.as_ref(),
             records: &self.records,
+            bucket_regions: &self.bucket_regions,
         })?;
         // The head ends with "\n}"; the findings go in before that brace.
         let open = head.strip_suffix(b"\n}").unwrap_or(&head);

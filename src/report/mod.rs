@@ -1,5 +1,6 @@
 //! Turning an evaluation into what people and machines read. One file per format.
 
+pub mod asff;
 mod coverage_map;
 mod csv;
 mod format;
@@ -43,6 +44,7 @@ pub fn render(format: Format, report: &Report, style: TableStyle) -> Result<Stri
         Format::Ocsf => ocsf::render(report)?,
         Format::Oscal => oscal::render(report)?,
         Format::Github => github::render(report),
+        Format::Asff => asff::render(report)?,
     })
 }
 
