@@ -123,7 +123,8 @@ pub(crate) struct ReportArgs {
     /// of its parents, else the built-in default policy (`flowaudit policy show`).
     #[arg(long)]
     pub(crate) policy: Option<PathBuf>,
-    /// Report format: table, json, csv, sarif, junit, markdown, html, ocsf, oscal or github.
+    /// Report format: table, json, csv, sarif, junit, markdown, html, ocsf, oscal, github
+    /// or asff.
     /// Defaults to table, or github when GITHUB_ACTIONS=true.
     #[arg(long, value_parser = parse_format)]
     pub(crate) format: Option<Format>,
