@@ -399,3 +399,19 @@ fn botocore_validates(findings: &str) -> (bool, String) {
         ),
     )
 }
+
+#[test]
+fn a_plan_report_is_not_published() {
+    let out = run(&[
+        "publish",
+        "security-hub",
+        &path("fixtures/demo/report-after-fix.json"),
+        "--dry-run",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is a `flowaudit plan` report"),
+        "{}",
+        out.stderr
+    );
+}

@@ -84,6 +84,12 @@ impl HubClients for Entered {
 pub(crate) fn run(target: PublishTarget) -> Result<ExitCode> {
     let PublishTarget::SecurityHub(args) = target;
     let report = load_report(&args.report)?;
+    if report.gate.is_some() {
+        anyhow::bail!(
+            "{} is a `flowaudit plan` report: it judges an estate that does not exist yet, so it is not published; publish a `flowaudit scan --format json` report",
+            args.report.display()
+        );
+    }
     let options = SdkOptions {
         profile: args.profile.clone(),
         retry_mode: RetryMode::Standard,
