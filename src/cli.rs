@@ -47,8 +47,17 @@ enum Command {
         #[command(flatten)]
         live: LiveArgs,
         /// Write the snapshot here instead of standard output.
-        #[arg(long, short = 'o')]
+        #[arg(long, short = 'o', conflicts_with = "shards_dir")]
         output: Option<PathBuf>,
+        /// Write one snapshot per account into this folder, each as soon as its account is
+        /// done (`scan --shards-dir` evaluates them together). SIGINT or SIGTERM discards
+        /// the accounts in hand and exits 130.
+        #[arg(long, value_name = "DIR")]
+        shards_dir: Option<PathBuf>,
+        /// With --shards-dir: skip the accounts whose shard is already there for the same
+        /// regions, by this flowaudit, with nothing failed.
+        #[arg(long, requires = "shards_dir")]
+        resume: bool,
     },
     /// Observe the records at the destinations of a snapshot's flow logs, without reading
     /// any (as `collect --observe` does), and write the snapshot with what was seen. Reads
@@ -140,7 +149,13 @@ pub fn run() -> Result<ExitCode> {
         Command::Scan(args) => scan::run(args),
         Command::Plan(args) => plan::run(*args),
         Command::Accounts { live } => collect::accounts(&live),
-        Command::Collect { live, output } => collect::collect(&live, output.as_deref()),
+        Command::Collect {
+            live,
+            shards_dir: Some(dir),
+            resume,
+            ..
+        } => collect::collect_sharded(&live, &dir, resume),
+        Command::Collect { live, output, .. } => collect::collect(&live, output.as_deref()),
         Command::Observe(args) => collect::observe(&args),
         Command::Publish { target } => crate::commands::publish::run(target),
         Command::Policy { command } => policy::run(command),

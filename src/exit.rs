@@ -9,6 +9,8 @@ pub const BAD_INPUT: u8 = 2;
 pub const INCOMPLETE: u8 = 3;
 /// `publish`: Security Hub did not take every finding (or could not be reached).
 pub const PUBLISH_FAILED: u8 = 4;
+/// SIGINT or SIGTERM stopped the run (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;
 
 /// 1 for a failure at or above `fail_on` (or, with `fail_on_unknown`, for a value unknown
 /// until apply), else 3 if anything could not be evaluated, else 0. A plan's gate leaves

@@ -113,6 +113,7 @@ pub async fn enter_accounts(
 }
 
 /// One account to collect: its id, and its clients or why it could not be entered.
+#[derive(Clone)]
 pub struct AccountTarget {
     pub account_id: String,
     pub clients: Result<Arc<dyn ClientSource>, CollectionError>,

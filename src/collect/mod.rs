@@ -17,6 +17,7 @@ mod observe;
 pub mod organization;
 pub(crate) mod pace;
 mod s3;
+pub mod shards;
 mod telemetry;
 
 use std::collections::{BTreeMap, BTreeSet};

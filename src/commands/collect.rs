@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use flowaudit::collect::{self, SdkClients};
 
 use super::args::LiveArgs;
-use super::live::{accounts_to_scan, collect_live, runtime, sdk_options};
+use super::live::{accounts_to_scan, collect_live, enter, runtime, sdk_options};
 use crate::exit;
 use crate::output::write_output;
 
@@ -17,6 +17,91 @@ pub(crate) fn collect(live: &LiveArgs, output: Option<&Path>) -> Result<ExitCode
     let (_, json) = collect_live(live, Vec::new(), collect::ExtraReads::default())?;
     write_output(output, &json)?;
     Ok(ExitCode::from(exit::OK))
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM; never, where neither can be watched.
+async fn interrupted() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// `collect --shards-dir DIR`: one snapshot per account in DIR, each written as soon as its
+/// account is done; with `--resume`, the accounts whose shard is already there (same
+/// regions, this flowaudit, nothing failed) are not collected again.
+pub(crate) fn collect_sharded(live: &LiveArgs, dir: &Path, resume: bool) -> Result<ExitCode> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the shards folder {}", dir.display()))?;
+    let outcome = runtime()?.block_on(async {
+        let skipped = std::sync::Mutex::new(Vec::new());
+        let skip = |account: &str, regions: &[String]| {
+            let reuse = resume && collect::shards::reusable(dir, account, regions);
+            if reuse && let Ok(mut list) = skipped.lock() {
+                list.push(account.to_string());
+            }
+            reuse
+        };
+        let run = enter(live, &skip).await?;
+        let skipped = skipped.into_inner().unwrap_or_default();
+        if resume {
+            eprintln!(
+                "resuming: {} accounts already collected in {} are skipped",
+                skipped.len(),
+                dir.display()
+            );
+        }
+        let options = collect::shards::ShardOptions {
+            reads: live.reads(collect::ExtraReads::default()),
+            extra_destinations: Vec::new(),
+            concurrency: live.concurrency,
+            collected_at: run.started,
+        };
+        let shards = collect::shards::collect_to_shards(
+            run.scanned,
+            run.archive,
+            &run.regions,
+            options,
+            dir,
+            interrupted(),
+        )
+        .await;
+        Ok::<_, anyhow::Error>((shards, skipped.len()))
+    })?;
+    let (shards, skipped) = outcome;
+    for (account, why) in &shards.failed {
+        eprintln!("error: the shard of account {account} could not be written: {why}");
+    }
+    eprintln!(
+        "{} accounts written to {}{}{}",
+        shards.written.len(),
+        dir.display(),
+        if skipped > 0 {
+            format!(", {skipped} skipped as already collected")
+        } else {
+            String::new()
+        },
+        if shards.interrupted {
+            "; interrupted: the accounts in hand were discarded, run again with --resume"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::from(if shards.interrupted {
+        exit::INTERRUPTED
+    } else if !shards.failed.is_empty() {
+        exit::BAD_INPUT
+    } else {
+        exit::OK
+    }))
 }
 
 /// What `flowaudit observe` needs: the snapshot, and how to call AWS.

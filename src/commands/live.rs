@@ -11,6 +11,65 @@ use flowaudit::snapshot::{self, Snapshot};
 use super::args::{LiveArgs, RetryModeArg, parse_account};
 use crate::progress::Bar;
 
+/// A live run's accounts, entered: the SDK's base clients, the regions, the caller, and the
+/// targets to collect (less those `skip` names), with the log-archive account if any.
+pub(crate) struct EnteredRun {
+    pub(crate) base: std::sync::Arc<SdkClients>,
+    pub(crate) regions: Vec<String>,
+    pub(crate) caller: String,
+    pub(crate) scanned: Vec<collect::AccountTarget>,
+    pub(crate) archive: Option<collect::AccountTarget>,
+    pub(crate) started: String,
+}
+
+/// Loads the SDK, finds the regions, the caller and the accounts, and enters each account
+/// (AssumeRole) but those `skip` says (given the account and the regions) need no
+/// collecting, which are not entered at all.
+pub(crate) async fn enter(
+    live: &LiveArgs,
+    skip: &dyn Fn(&str, &[String]) -> bool,
+) -> Result<EnteredRun> {
+    let base = SdkClients::load(&sdk_options(live)).await;
+    let regions = collect::regions(&base, &live.regions, live.all_regions).await?;
+    let caller = collect::account_id(&base, &regions).await?;
+    let mut accounts = accounts_to_scan(live, &base, &caller).await?;
+    require_role_for_others(live, &accounts, &caller)?;
+    accounts.retain(|a| !skip(a, &regions));
+    tracing::info!(caller = %caller, accounts = ?accounts, regions = ?regions, "collecting");
+    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let role = live.role_name.as_ref().map(|name| collect::RoleEntry {
+        role_name: name.clone(),
+        external_id: live.external_id.clone(),
+        session_name: live.role_session_name.clone(),
+    });
+    let base = std::sync::Arc::new(base);
+    let archive = match &live.log_archive_account {
+        Some(archive) => {
+            require_role_for_others(live, std::slice::from_ref(archive), &caller)?;
+            let role = role.as_ref().filter(|_| archive != &caller);
+            Some(collect::enter_account(&base, &caller, archive, role, &regions[0]).await)
+        }
+        None => None,
+    };
+    let scanned = collect::enter_accounts(
+        base.clone(),
+        &caller,
+        &accounts,
+        role,
+        &regions[0],
+        live.concurrency,
+    )
+    .await;
+    Ok(EnteredRun {
+        base,
+        regions,
+        caller,
+        scanned,
+        archive,
+        started,
+    })
+}
+
 /// Collects the accounts and regions the options name. Returns the snapshot and its JSON.
 /// `extra_destinations` are inspected as well, although no flow log delivers to them;
 /// `needs` is what the policy needs read beyond what the flags ask for.
@@ -19,54 +78,29 @@ pub(crate) fn collect_live(
     extra_destinations: Vec<flowaudit::destination::Destination>,
     needs: collect::ExtraReads,
 ) -> Result<(Snapshot, String)> {
-    let options = sdk_options(live);
     let collected = runtime()?.block_on(async {
-        let base = SdkClients::load(&options).await;
-        let regions = collect::regions(&base, &live.regions, live.all_regions).await?;
-        let caller = collect::account_id(&base, &regions).await?;
-        let accounts = accounts_to_scan(live, &base, &caller).await?;
-        require_role_for_others(live, &accounts, &caller)?;
-        tracing::info!(caller = %caller, accounts = ?accounts, regions = ?regions, "collecting");
-        let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let role = live.role_name.as_ref().map(|name| collect::RoleEntry {
-            role_name: name.clone(),
-            external_id: live.external_id.clone(),
-            session_name: live.role_session_name.clone(),
-        });
-        let base = std::sync::Arc::new(base);
-        let base_for_org = base.clone();
-        let archive = match &live.log_archive_account {
-            Some(archive) => {
-                require_role_for_others(live, std::slice::from_ref(archive), &caller)?;
-                let role = role.as_ref().filter(|_| archive != &caller);
-                Some(collect::enter_account(&base, &caller, archive, role, &regions[0]).await)
-            }
-            None => None,
-        };
-        let scanned = collect::enter_accounts(
-            base,
-            &caller,
-            &accounts,
-            role,
-            &regions[0],
-            live.concurrency,
-        )
-        .await;
+        let run = enter(live, &|_, _| false).await?;
         let targets = collect::Accounts {
-            scanned,
-            archive,
+            scanned: run.scanned,
+            archive: run.archive,
             reads: live.reads(needs),
             extra_destinations,
         };
         let progress = std::sync::Arc::new(Bar::new());
-        let mut collected =
-            collect::collect_accounts(targets, &regions, live.concurrency, started, progress).await;
+        let mut collected = collect::collect_accounts(
+            targets,
+            &run.regions,
+            live.concurrency,
+            run.started,
+            progress,
+        )
+        .await;
         if live.telemetry_rules && live.org {
             collect::add_organization_telemetry_rules(
                 &mut collected,
-                base_for_org.as_ref(),
-                &caller,
-                &regions[0],
+                run.base.as_ref(),
+                &run.caller,
+                &run.regions[0],
             )
             .await;
         }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use clap::ValueEnum;
 
@@ -35,7 +35,9 @@ pub(crate) enum DiffFormat {
     Markdown,
 }
 
-pub(crate) fn merge(snapshots: Vec<PathBuf>, output: Option<&Path>) -> Result<ExitCode> {
+/// Merges snapshot files, telling of the duplicates kept once on standard error. Returns the
+/// merged snapshot and its JSON.
+fn merge_files(snapshots: Vec<PathBuf>) -> Result<(snapshot::Snapshot, String)> {
     let mut shards = Vec::new();
     for path in snapshots {
         let (snapshot, _) = snapshot::load(&path)?;
@@ -44,7 +46,6 @@ pub(crate) fn merge(snapshots: Vec<PathBuf>, output: Option<&Path>) -> Result<Ex
     let count = shards.len();
     let (merged, duplicates) = snapshot::merge::merge(shards)?;
     let json = snapshot::to_json(&merged)?;
-    write_output(output, &json)?;
     const LISTED: usize = 20;
     for d in duplicates.iter().take(LISTED) {
         eprintln!(
@@ -65,7 +66,41 @@ pub(crate) fn merge(snapshots: Vec<PathBuf>, output: Option<&Path>) -> Result<Ex
         merged.scope.regions.len(),
         duplicates.len()
     );
+    Ok((merged, json))
+}
+
+pub(crate) fn merge(snapshots: Vec<PathBuf>, output: Option<&Path>) -> Result<ExitCode> {
+    let (_, json) = merge_files(snapshots)?;
+    write_output(output, &json)?;
     Ok(ExitCode::from(exit::OK))
+}
+
+/// The shards of `collect --shards-dir`, merged: every `*.json` in the folder (not the hidden
+/// temporary files of a shard being written), in name order. Returns the snapshot and the
+/// SHA-256 of its merged JSON, which a report names.
+pub(crate) fn load_shards(dir: &Path) -> Result<(snapshot::Snapshot, String)> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the shards folder {}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!(
+            "{} holds no shard (*.json); write them with `flowaudit collect --shards-dir {}`",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let (merged, json) = merge_files(files)?;
+    Ok((merged, flowaudit::digest::sha256_hex(json.as_bytes())))
 }
 
 pub(crate) fn diff(

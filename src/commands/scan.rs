@@ -22,8 +22,12 @@ pub(crate) struct ScanArgs {
     /// Snapshot file written by `flowaudit collect`. Without it, the account is scanned live.
     #[arg(long, conflicts_with_all = ["profile", "regions", "all_regions", "accounts", "accounts_file", "org", "role_name"])]
     pub(crate) snapshot: Option<PathBuf>,
+    /// A folder of shards written by `collect --shards-dir`: evaluated merged, as `merge`
+    /// joins them (a resource that differs between two shards is an error).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["snapshot", "profile", "regions", "all_regions", "accounts", "accounts_file", "org", "role_name"])]
+    pub(crate) shards_dir: Option<PathBuf>,
     /// With a live scan: also write what was collected, as evidence.
-    #[arg(long, conflicts_with = "snapshot")]
+    #[arg(long, conflicts_with_all = ["snapshot", "shards_dir"])]
     pub(crate) save_snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) live: LiveArgs,
@@ -58,9 +62,10 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode> {
             chosen.origin
         );
     }
-    let (snapshot, snapshot_sha256) = match &args.snapshot {
-        Some(path) => snapshot::load(path)?,
-        None => {
+    let (snapshot, snapshot_sha256) = match (&args.snapshot, &args.shards_dir) {
+        (Some(path), _) => snapshot::load(path)?,
+        (None, Some(dir)) => super::reports::load_shards(dir)?,
+        (None, None) => {
             if policy.checks_records() && !args.live.observe {
                 tracing::warn!(
                     "policy {} checks the records, but --observe was not given: each records check will be an error",
