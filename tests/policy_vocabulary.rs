@@ -7,61 +7,14 @@ mod common;
 
 use aws_config::SdkConfig;
 use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
-use common::moto::Moto;
+use common::moto::{Moto, create_eu_west_1_bucket, s3_client, vpc_with_eni};
 use common::*;
 use serde_json::Value;
 
 const REGION: &str = "eu-west-1";
 
-/// A VPC with one subnet and one ENI; returns (vpc, eni).
-async fn vpc_with_eni(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, String) {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block(format!("10.{cidr}.0.0/16"))
-        .send()
-        .await
-        .expect("vpc")
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .expect("vpc id");
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block(format!("10.{cidr}.1.0/24"))
-        .send()
-        .await
-        .expect("subnet")
-        .subnet
-        .and_then(|s| s.subnet_id)
-        .expect("subnet id");
-    let eni = ec2
-        .create_network_interface()
-        .subnet_id(&subnet)
-        .send()
-        .await
-        .expect("eni")
-        .network_interface
-        .and_then(|e| e.network_interface_id)
-        .expect("eni id");
-    (vpc, eni)
-}
-
 async fn s3_flow_log(config: &SdkConfig, vpc: &str, bucket: &str) {
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    create_eu_west_1_bucket(&s3_client(config), bucket).await;
     let created = aws_sdk_ec2::Client::new(config)
         .create_flow_logs()
         .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)

@@ -9,25 +9,12 @@ use std::path::Path;
 use aws_config::SdkConfig;
 use chrono::{DateTime, Duration, Utc};
 use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
-use common::moto::{Moto, log_group_keeping, s3_client};
+use common::moto::{Moto, create_eu_west_1_bucket, log_group_keeping, s3_client};
 use common::records::*;
 use common::*;
 use serde_json::Value;
 
 const POLICY: &str = "fixtures/policies/records.yaml";
-
-async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) {
-    s3.create_bucket()
-        .bucket(name)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
-}
 
 /// Writes empty objects under `keys`, eight at a time; a key given with a storage class is
 /// written in it.
@@ -159,7 +146,7 @@ fn layout_flow_logs(created: DateTime<Utc>) -> Vec<Value> {
 /// Seeds the bucket and the group for `layout_flow_logs`, relative to `now`.
 async fn seed_layouts(config: &SdkConfig, now: DateTime<Utc>) {
     let s3 = s3_client(config);
-    create_bucket(&s3, BUCKET).await;
+    create_eu_west_1_bucket(&s3, BUCKET).await;
     let (default, hive, team) = (default_prefix(), hive_prefix(), team_prefix());
     let hour = Duration::hours(1);
     put(
@@ -387,7 +374,7 @@ async fn scan_observe_reads_a_live_account() {
     let config = moto.sdk_config(REGION, "test", "test").await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let s3 = s3_client(&config);
-    create_bucket(&s3, "live-records").await;
+    create_eu_west_1_bucket(&s3, "live-records").await;
     let vpc = ec2
         .describe_vpcs()
         .send()
@@ -530,7 +517,7 @@ async fn the_request_budget_holds_at_fifty_flow_logs_and_a_thousand_objects_a_da
     let moto = Moto::start();
     let config = moto.sdk_config(REGION, "test", "test").await;
     let client = s3_client(&config);
-    create_bucket(&client, BUCKET).await;
+    create_eu_west_1_bucket(&client, BUCKET).await;
     let now = Utc::now();
     let ids: Vec<String> = (0..FLOW_LOGS).map(|i| format!("fl-{i:03}")).collect();
     let prefix = default_prefix();

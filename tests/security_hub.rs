@@ -7,7 +7,7 @@ mod common;
 
 use aws_config::SdkConfig;
 use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
-use common::moto::Moto;
+use common::moto::{Moto, vpc_with_eni};
 use common::*;
 use serde_json::Value;
 
@@ -17,32 +17,9 @@ const MEMBER: &str = "222233334444";
 
 /// A VPC with one subnet and one ENI and no flow log; returns the VPC id.
 async fn uncovered_vpc(config: &SdkConfig, cidr: u8) -> String {
-    let ec2 = aws_sdk_ec2::Client::new(config);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block(format!("10.{cidr}.0.0/16"))
-        .send()
+    vpc_with_eni(&aws_sdk_ec2::Client::new(config), cidr)
         .await
-        .expect("vpc")
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .expect("vpc id");
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block(format!("10.{cidr}.1.0/24"))
-        .send()
-        .await
-        .expect("subnet")
-        .subnet
-        .and_then(|s| s.subnet_id)
-        .expect("subnet id");
-    ec2.create_network_interface()
-        .subnet_id(&subnet)
-        .send()
-        .await
-        .expect("eni");
-    vpc
+        .0
 }
 
 /// Covers a VPC with a flow log to a 14-day group: its COV003 then passes.

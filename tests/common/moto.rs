@@ -228,6 +228,53 @@ fn operation(entry: &serde_json::Value) -> String {
     format!("s3:{} ?{sub}", entry["method"].as_str().unwrap_or_default())
 }
 
+/// A VPC with one subnet and one ENI; returns (vpc, eni).
+pub async fn vpc_with_eni(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, String) {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(format!("10.{cidr}.0.0/16"))
+        .send()
+        .await
+        .expect("vpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id");
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block(format!("10.{cidr}.1.0/24"))
+        .send()
+        .await
+        .expect("subnet")
+        .subnet
+        .and_then(|s| s.subnet_id)
+        .expect("subnet id");
+    let eni = ec2
+        .create_network_interface()
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .expect("eni")
+        .network_interface
+        .and_then(|e| e.network_interface_id)
+        .expect("eni id");
+    (vpc, eni)
+}
+
+/// Creates a bucket in eu-west-1.
+pub async fn create_eu_west_1_bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+}
+
 /// An S3 client for moto (path-style addressing).
 pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
