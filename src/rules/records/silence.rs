@@ -162,6 +162,21 @@ pub(super) fn check_silence(
         return;
     }
     let last = match (newest, &seen.none_since) {
+        // A stale event among the interfaces looked up says nothing of those that were not.
+        (Some(t), NoneSince::Unknown(why)) => {
+            out.push(STOPPED_ARRIVING.finding(
+                &subject,
+                Verdict::error(
+                    format!(
+                        "records of {id} not judged: the newest event found is from {}, but {why}",
+                        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                    evidence,
+                    seen.look.clone(),
+                ),
+            ));
+            return;
+        }
         (Some(t), _) => format!(
             "its newest record at {} is from {} ({} before the observation)",
             seen.where_,
