@@ -109,17 +109,8 @@ fn folders_answer(parent: &str, names: &[&str], next: Option<&str>) -> ListObjec
 
 fn stream_rules() -> Vec<Rule> {
     vec![
-        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams).then_output(|| {
-            DescribeLogStreamsOutput::builder()
-                .log_streams(
-                    aws_sdk_cloudwatchlogs::types::LogStream::builder()
-                        .log_stream_name("eni-a-all")
-                        .last_event_timestamp(now().timestamp_millis() - 600_000)
-                        .last_ingestion_time(now().timestamp_millis() - 300_000)
-                        .build(),
-                )
-                .build()
-        }),
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
+            .then_output(stream_rules_output),
     ]
 }
 
@@ -279,4 +270,110 @@ async fn throttling_that_outlasts_the_retries_is_an_error() {
             .iter()
             .all(|f| f.error.is_some() && f.newest_record.is_none())
     );
+}
+
+#[tokio::test]
+async fn a_group_past_its_look_up_bound_is_an_error_never_a_failure_or_a_pass() {
+    // fl-many covers thirty interfaces of subnet-2; the group's freshest stream is eni-a's,
+    // which is fl-cw's, so fl-many's interfaces are looked up, at most 25, each stale.
+    let created = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a time");
+    let mut estate = estate(
+        vec![
+            flow_log("fl-cw", "eni-a", cloudwatch(), created),
+            flow_log("fl-many", "subnet-2", cloudwatch(), created),
+        ],
+        now(),
+    );
+    let region = &mut estate["accounts"][0]["regions"][0];
+    region["subnets"]
+        .as_array_mut()
+        .expect("subnets")
+        .push(serde_json::json!({
+            "SubnetId": "subnet-2", "VpcId": "vpc-1", "OwnerId": ACCOUNT, "Tags": []
+        }));
+    for i in 0..30 {
+        region["network_interfaces"].as_array_mut().expect("enis").push(serde_json::json!({
+            "NetworkInterfaceId": format!("eni-m{i:02}"), "SubnetId": "subnet-2", "VpcId": "vpc-1",
+            "RequesterManaged": false
+        }));
+    }
+    let snapshot: Snapshot = serde_json::from_value(estate).expect("a snapshot");
+    let stale = now().timestamp_millis() - 3 * 86_400_000;
+    let streams = vec![
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
+            .match_requests(|r| r.log_stream_name_prefix().is_none())
+            .then_output(stream_rules_output),
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
+            .match_requests(|r| r.log_stream_name_prefix().is_some())
+            .then_output(move || {
+                DescribeLogStreamsOutput::builder()
+                    .log_streams(
+                        aws_sdk_cloudwatchlogs::types::LogStream::builder()
+                            .log_stream_name("eni-mXX-all")
+                            .last_event_timestamp(stale)
+                            .build(),
+                    )
+                    .build()
+            }),
+    ];
+    let mocked: Arc<dyn ClientSource> = Arc::new(Mocked {
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, Vec::<&Rule>::new()),
+        logs: mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, streams.iter()),
+    });
+    let readers = BTreeMap::from([(ACCOUNT.to_string(), mocked)]);
+    let observed = collect::observe(&snapshot, &readers, 1, 2, now()).await;
+    let group = &observed.observations.log_groups[0];
+    let many = group
+        .flow_logs
+        .iter()
+        .find(|f| f.flow_log_id == "fl-many")
+        .expect("fl-many observed");
+    assert_eq!(
+        (many.interfaces, many.looked_up, many.complete),
+        (30, collect::STREAM_LOOKUPS_PER_GROUP, false)
+    );
+    assert_eq!(streams[1].num_calls(), collect::STREAM_LOOKUPS_PER_GROUP);
+
+    let mut judged = snapshot.clone();
+    judged.observations = Some(observed.observations);
+    let (policy, _) = flowaudit::policy::load(
+        &common::root().join("fixtures/policies/records.yaml"),
+        flowaudit::rules::canonical_id,
+    )
+    .expect("the records policy");
+    let findings = flowaudit::evaluate::evaluate(&judged, &policy, now().date_naive()).findings;
+    let rec = |id: &str| {
+        findings
+            .iter()
+            .find(|f| f.rule_id == "REC001" && f.resource_id == id)
+            .unwrap_or_else(|| panic!("no REC001 for {id}"))
+    };
+    assert_eq!(rec("fl-cw").status, flowaudit::findings::Status::Pass);
+    let many = rec("fl-many");
+    assert_eq!(
+        many.status,
+        flowaudit::findings::Status::Error,
+        "{}",
+        many.message
+    );
+    assert!(
+        many.message.contains("25 of its 30 interfaces"),
+        "{}",
+        many.message
+    );
+}
+
+fn stream_rules_output() -> DescribeLogStreamsOutput {
+    DescribeLogStreamsOutput::builder()
+        .log_streams(
+            aws_sdk_cloudwatchlogs::types::LogStream::builder()
+                .log_stream_name("eni-a-all")
+                .last_event_timestamp(now().timestamp_millis() - 600_000)
+                .last_ingestion_time(now().timestamp_millis() - 300_000)
+                .build(),
+        )
+        .build()
 }
