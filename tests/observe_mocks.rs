@@ -302,7 +302,7 @@ async fn a_group_past_its_look_up_bound_is_an_error_never_a_failure_or_a_pass() 
     }
     let snapshot: Snapshot = serde_json::from_value(estate).expect("a snapshot");
     let stale = now().timestamp_millis() - 3 * 86_400_000;
-    let streams = vec![
+    let streams = [
         mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
             .match_requests(|r| r.log_stream_name_prefix().is_none())
             .then_output(stream_rules_output),
