@@ -638,11 +638,7 @@ async fn a_plan_is_judged_against_the_live_estate() {
     let moto = common::moto::Moto::start();
     let config = moto.sdk_config("eu-west-1", "test", "test").await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = common::moto::s3_client(&config);
     let vpc = ec2
         .create_vpc()
         .cidr_block("10.9.0.0/16")
@@ -673,16 +669,7 @@ async fn a_plan_is_judged_against_the_live_estate() {
         .flow_log_ids
         .and_then(|ids| ids.into_iter().next())
         .expect("flow log id");
-    s3.create_bucket()
-        .bucket("acme-live-central")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    common::moto::create_eu_west_1_bucket(&s3, "acme-live-central").await;
     s3.put_bucket_lifecycle_configuration()
         .bucket("acme-live-central")
         .lifecycle_configuration(
