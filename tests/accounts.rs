@@ -22,23 +22,9 @@ async fn member(moto: &Moto, account: &str) -> SdkConfig {
 
 /// Creates one VPC with a subnet and no flow log in the account; returns its id.
 async fn uncovered_vpc(config: &SdkConfig) -> String {
-    let ec2 = aws_sdk_ec2::Client::new(config);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.9.0.0/16")
-        .send()
+    common::moto::vpc_with_subnet(&aws_sdk_ec2::Client::new(config), 9)
         .await
-        .expect("vpc")
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .expect("vpc id");
-    ec2.create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.9.1.0/24")
-        .send()
-        .await
-        .expect("subnet");
-    vpc
+        .0
 }
 
 fn scan_accounts(endpoint: &str, extra: &[&str]) -> Run {

@@ -9,7 +9,7 @@ use std::path::Path;
 use aws_config::SdkConfig;
 use chrono::{DateTime, Duration, Utc};
 use common::fault_proxy::{Fault, FaultProxy, Rule, Target, Times};
-use common::moto::{Moto, create_eu_west_1_bucket, log_group_keeping, s3_client};
+use common::moto::{Moto, create_eu_west_1_bucket, log_group_keeping, s3_client, vpc_with_eni};
 use common::records::*;
 use common::*;
 use serde_json::Value;
@@ -375,15 +375,8 @@ async fn scan_observe_reads_a_live_account() {
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let s3 = s3_client(&config);
     create_eu_west_1_bucket(&s3, "live-records").await;
-    let vpc = ec2
-        .describe_vpcs()
-        .send()
-        .await
-        .expect("vpcs")
-        .vpcs()
-        .first()
-        .and_then(|v| v.vpc_id().map(str::to_string))
-        .expect("the default VPC");
+    // A VPC with one interface, so that the flow log has something to record.
+    let (vpc, _) = vpc_with_eni(&ec2, 71).await;
     let created = ec2
         .create_flow_logs()
         .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)
@@ -399,27 +392,6 @@ async fn scan_observe_reads_a_live_account() {
         .first()
         .cloned()
         .expect("flow log id");
-    // One interface in the VPC, so that the flow log has something to record.
-    let subnet = ec2
-        .describe_subnets()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("vpc-id")
-                .values(&vpc)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("subnets")
-        .subnets()
-        .first()
-        .and_then(|s| s.subnet_id().map(str::to_string))
-        .expect("a default subnet");
-    ec2.create_network_interface()
-        .subnet_id(subnet)
-        .send()
-        .await
-        .expect("eni");
     let now = Utc::now();
     let prefix = default_prefix();
     put(

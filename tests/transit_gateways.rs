@@ -255,25 +255,7 @@ async fn seeded_gateway(
         .transit_gateway
         .and_then(|g| g.transit_gateway_id)
         .expect("gateway id");
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.40.0.0/16")
-        .send()
-        .await
-        .expect("vpc")
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .expect("vpc id");
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.40.1.0/24")
-        .send()
-        .await
-        .expect("subnet")
-        .subnet
-        .and_then(|s| s.subnet_id)
-        .expect("subnet id");
+    let (vpc, subnet) = common::moto::vpc_with_subnet(ec2, 40).await;
     let attachment = ec2
         .create_transit_gateway_vpc_attachment()
         .transit_gateway_id(&gateway)

@@ -228,8 +228,8 @@ fn operation(entry: &serde_json::Value) -> String {
     format!("s3:{} ?{sub}", entry["method"].as_str().unwrap_or_default())
 }
 
-/// A VPC with one subnet and one ENI; returns (vpc, eni).
-pub async fn vpc_with_eni(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, String) {
+/// A VPC `10.{cidr}.0.0/16` with one subnet `10.{cidr}.1.0/24`; returns (vpc, subnet).
+pub async fn vpc_with_subnet(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, String) {
     let vpc = ec2
         .create_vpc()
         .cidr_block(format!("10.{cidr}.0.0/16"))
@@ -249,6 +249,12 @@ pub async fn vpc_with_eni(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, Strin
         .subnet
         .and_then(|s| s.subnet_id)
         .expect("subnet id");
+    (vpc, subnet)
+}
+
+/// A VPC with one subnet and one ENI; returns (vpc, eni).
+pub async fn vpc_with_eni(ec2: &aws_sdk_ec2::Client, cidr: u8) -> (String, String) {
+    let (vpc, subnet) = vpc_with_subnet(ec2, cidr).await;
     let eni = ec2
         .create_network_interface()
         .subnet_id(&subnet)
