@@ -6,13 +6,13 @@ use serde_json::{Value, json};
 
 use super::{
     KEPT_PAST_MAXIMUM, LIFECYCLE_LAG_DAYS, MISSING_BEFORE_MINIMUM, NEEDS_RESTORE,
-    NOT_IMMEDIATELY_AVAILABLE, NOT_OBSERVED, error_text, find_prefix, parse_time,
+    NOT_IMMEDIATELY_AVAILABLE, NOT_OBSERVED, Observed, error_text, parse_time,
 };
 use crate::findings::Finding;
 use crate::index::{Context, Subtree};
 use crate::policy::Profile;
 use crate::rules::{Subject, Verdict, judge_per_profile, with_fields};
-use crate::snapshot::{Observations, S3PrefixObservation};
+use crate::snapshot::S3PrefixObservation;
 
 /// The earliest CreationTime among a subtree's flow logs, as a date.
 fn first_delivery(ctx: &Context, tree: &Subtree) -> Option<NaiveDate> {
@@ -27,7 +27,7 @@ fn first_delivery(ctx: &Context, tree: &Subtree) -> Option<NaiveDate> {
 /// REC002 to REC004 for one subtree of a bucket.
 pub(super) fn check_kept(
     ctx: &Context,
-    observations: Option<&Observations>,
+    observations: Option<&Observed>,
     bucket: &str,
     tree: &Subtree,
     out: &mut Vec<Finding>,
@@ -42,7 +42,7 @@ pub(super) fn check_kept(
         region: tree.region.clone(),
         profile: Some(profile),
     };
-    let seen = observations.map(|o| find_prefix(o, bucket, &tree.key_prefix));
+    let seen = observations.map(|o| o.prefix(bucket, &tree.key_prefix));
     // The observation, or the error verdict each check gives without one.
     let observed =
         |extra: Value| -> Result<(&S3PrefixObservation, NaiveDate, Value), Box<Verdict>> {

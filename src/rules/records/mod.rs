@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use super::{Family, Rule};
 use crate::destination::Destination;
 use crate::findings::{Category, Finding, Severity};
-use crate::index::{Context, DestinationState};
+use crate::index::{Context, DestinationState, FastMap};
 use crate::snapshot::{LogGroupObservation, ObservationError, Observations, S3PrefixObservation};
 
 pub(crate) use rows::rows;
@@ -159,7 +159,8 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     if ctx.estate.snapshot.plan.is_some() {
         return; // A plan's estate has no records yet; `scan --observe` judges them.
     }
-    let observations = ctx.estate.snapshot.observations.as_ref();
+    let observed = ctx.estate.snapshot.observations.as_ref().map(Observed::of);
+    let observations = observed.as_ref();
     // Destinations that exist: a missing or unreadable one is DST002's or COL002's.
     let existing: std::collections::BTreeSet<String> = ctx
         .destinations
@@ -188,25 +189,43 @@ fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-/// The observation of one log group.
-pub fn find_group<'o>(
-    observations: &'o Observations,
-    (account_id, region, name): (&str, &str, &str),
-) -> Option<&'o LogGroupObservation> {
-    observations
-        .log_groups
-        .iter()
-        .find(|g| g.account_id == account_id && g.region == region && g.log_group_name == name)
+/// The snapshot's observations by S3 prefix and by log group, built once per evaluation so
+/// that a flow log's look-up is no scan of every observation.
+pub(crate) struct Observed<'o> {
+    prefixes: FastMap<(&'o str, &'o str), &'o S3PrefixObservation>,
+    groups: FastMap<(&'o str, &'o str, &'o str), &'o LogGroupObservation>,
 }
 
-/// The observation of one S3 subtree.
-pub fn find_prefix<'o>(
-    observations: &'o Observations,
-    bucket: &str,
-    key_prefix: &str,
-) -> Option<&'o S3PrefixObservation> {
-    observations
-        .s3_prefixes
-        .iter()
-        .find(|o| o.bucket == bucket && o.key_prefix == key_prefix)
+impl<'o> Observed<'o> {
+    pub(crate) fn of(observations: &'o Observations) -> Observed<'o> {
+        Observed {
+            prefixes: observations
+                .s3_prefixes
+                .iter()
+                .map(|o| ((o.bucket.as_str(), o.key_prefix.as_str()), o))
+                .collect(),
+            groups: observations
+                .log_groups
+                .iter()
+                .map(|g| {
+                    let place = (
+                        g.account_id.as_str(),
+                        g.region.as_str(),
+                        g.log_group_name.as_str(),
+                    );
+                    (place, g)
+                })
+                .collect(),
+        }
+    }
+
+    /// The observation of one S3 subtree.
+    pub(crate) fn prefix(&self, bucket: &str, key_prefix: &str) -> Option<&'o S3PrefixObservation> {
+        self.prefixes.get(&(bucket, key_prefix)).copied()
+    }
+
+    /// The observation of one log group, by (account, region, name).
+    pub(crate) fn group(&self, place: (&str, &str, &str)) -> Option<&'o LogGroupObservation> {
+        self.groups.get(&place).copied()
+    }
 }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{error_text, find_group, find_prefix, parse_time};
+use super::{Observed, error_text, parse_time};
 use crate::destination::Destination;
 use crate::findings::RecordsRow;
 use crate::index::{Context, DestinationState};
@@ -25,7 +25,7 @@ fn strictest(
 /// What was observed at each destination of a judged flow log, for the reports: S3
 /// subtrees in bucket and prefix order, then log groups. Empty when nothing was observed.
 pub(crate) fn rows(ctx: &Context) -> Vec<RecordsRow> {
-    let Some(observations) = ctx.estate.snapshot.observations.as_ref() else {
+    let Some(observations) = ctx.estate.snapshot.observations.as_ref().map(Observed::of) else {
         return Vec::new();
     };
     let ids = |users: &[usize]| -> Vec<String> {
@@ -44,7 +44,7 @@ pub(crate) fn rows(ctx: &Context) -> Vec<RecordsRow> {
         match (&usage.destination, &usage.state) {
             (Destination::Bucket { name }, DestinationState::Bucket(_)) => {
                 for tree in &usage.subtrees {
-                    let Some(seen) = find_prefix(observations, name, &tree.key_prefix) else {
+                    let Some(seen) = observations.prefix(name, &tree.key_prefix) else {
                         continue;
                     };
                     let (min_days, max_days) = strictest(
@@ -82,7 +82,7 @@ pub(crate) fn rows(ctx: &Context) -> Vec<RecordsRow> {
                 },
                 DestinationState::LogGroup(_),
             ) if !usage.users.is_empty() => {
-                let Some(seen) = find_group(observations, (account_id, region, name)) else {
+                let Some(seen) = observations.group((account_id, region, name)) else {
                     continue;
                 };
                 let (min_days, max_days) = strictest(

@@ -4,14 +4,12 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::{
-    NOT_OBSERVED, STOPPED_ARRIVING, STREAM_TIME_LAG_MINUTES, error_text, find_group, find_prefix,
-    parse_time, span,
+    NOT_OBSERVED, Observed, STOPPED_ARRIVING, STREAM_TIME_LAG_MINUTES, error_text, parse_time, span,
 };
 use crate::destination::Destination;
 use crate::findings::Finding;
 use crate::index::{Context, Holder, ScopedFlowLog};
 use crate::rules::{Verdict, flow_log_subject, with_fields};
-use crate::snapshot::Observations;
 
 /// The interfaces a flow log records, when its holder is a VPC; `None` for a gateway.
 fn covered_interfaces(ctx: &Context, fl: &ScopedFlowLog) -> Option<usize> {
@@ -31,7 +29,7 @@ fn covered_interfaces(ctx: &Context, fl: &ScopedFlowLog) -> Option<usize> {
 /// REC001 for one flow log.
 pub(super) fn check_silence(
     ctx: &Context,
-    observations: Option<&Observations>,
+    observations: Option<&Observed>,
     fl: &ScopedFlowLog,
     out: &mut Vec<Finding>,
 ) {
@@ -261,12 +259,12 @@ enum Unseen {
 }
 
 fn s3_silence(
-    observations: &Observations,
+    observations: &Observed,
     bucket: &str,
     prefix: &str,
     id: &str,
 ) -> Result<Silence, Unseen> {
-    let Some(tree) = find_prefix(observations, bucket, prefix) else {
+    let Some(tree) = observations.prefix(bucket, prefix) else {
         return Err(Unseen::Because(
             format!(
                 "s3://{bucket}/{prefix} was not observed (the snapshot's observations do not include it)"
@@ -319,12 +317,12 @@ fn s3_silence(
 }
 
 fn group_silence(
-    observations: &Observations,
+    observations: &Observed,
     place: (&str, &str, &str),
     id: &str,
 ) -> Result<Silence, Unseen> {
     let (account_id, region, name) = place;
-    let Some(group) = find_group(observations, place) else {
+    let Some(group) = observations.group(place) else {
         return Err(Unseen::Because(
             format!("log group {name} ({account_id}, {region}) was not observed"),
             json!({}),
