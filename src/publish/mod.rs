@@ -47,86 +47,106 @@ impl PlacePlan {
     }
 }
 
-/// The places a report speaks for: its accounts times its regions and the regions of its
-/// buckets. A hub finding elsewhere is outside its scope.
-pub fn places(report: &Report) -> Vec<Place> {
-    let mut regions: BTreeSet<&str> = report.snapshot.regions.iter().map(String::as_str).collect();
-    regions.extend(report.bucket_regions.values().map(String::as_str));
-    let mut places = BTreeSet::new();
-    for account in &report.snapshot.accounts {
-        for region in &regions {
-            places.insert((account.clone(), region.to_string()));
-        }
-    }
-    for f in &report.findings {
-        places.insert((f.account_id.clone(), asff::region_of(report, f)));
-    }
-    places.into_iter().collect()
+/// What planning needs of a report, worked out once for every place: the rules it
+/// evaluated, the places where something could not be evaluated, and its findings by place.
+pub struct ReportIndex {
+    rules: BTreeSet<String>,
+    /// Places with `error` findings: a finding's absence there is no proof.
+    incomplete: BTreeMap<Place, Vec<String>>,
+    /// Indices into the report's findings, by the place they are published to.
+    by_place: BTreeMap<Place, Vec<usize>>,
 }
 
-/// Why the report cannot speak for a hub finding it does not hold, if it cannot.
-fn unseen_reason(
-    report: &Report,
-    rules: &BTreeSet<&str>,
-    incomplete: &BTreeMap<Place, Vec<String>>,
-    hub: &AsffFinding,
-) -> Option<String> {
-    let place = (hub.aws_account_id.clone(), hub.region.clone());
-    if !report.snapshot.accounts.contains(&hub.aws_account_id) {
-        return Some(format!(
-            "account {} is not in this report's scope",
-            hub.aws_account_id
-        ));
+impl ReportIndex {
+    pub fn of(report: &Report) -> ReportIndex {
+        let mut index = ReportIndex {
+            rules: BTreeSet::new(),
+            incomplete: BTreeMap::new(),
+            by_place: BTreeMap::new(),
+        };
+        for (i, f) in report.findings.iter().enumerate() {
+            let place = (f.account_id.clone(), asff::region_of(report, f));
+            index.rules.insert(f.rule_id.clone());
+            if f.status == Status::Error {
+                index
+                    .incomplete
+                    .entry(place.clone())
+                    .or_default()
+                    .push(format!("{} {}", f.rule_id, f.resource_id));
+            }
+            index.by_place.entry(place).or_default().push(i);
+        }
+        index
     }
-    let in_regions = report.snapshot.regions.contains(&hub.region)
-        || report.bucket_regions.values().any(|r| *r == hub.region);
-    if !in_regions {
-        return Some(format!(
-            "region {} is not in this report's scope",
-            hub.region
-        ));
+
+    /// The places a report speaks for: its accounts times its regions and the regions of its
+    /// buckets, and wherever it has a finding. A hub finding elsewhere is outside its scope.
+    pub fn places(&self, report: &Report) -> Vec<Place> {
+        let mut regions: BTreeSet<&str> =
+            report.snapshot.regions.iter().map(String::as_str).collect();
+        regions.extend(report.bucket_regions.values().map(String::as_str));
+        let mut places: BTreeSet<Place> = self.by_place.keys().cloned().collect();
+        for account in &report.snapshot.accounts {
+            for region in &regions {
+                places.insert((account.clone(), region.to_string()));
+            }
+        }
+        places.into_iter().collect()
     }
-    if let Some(errors) = incomplete.get(&place) {
-        return Some(format!(
-            "collection in {} {} was incomplete ({}), so its absence proves nothing",
-            place.0,
-            place.1,
-            crate::index::short_list(errors)
-        ));
+
+    /// Why the report cannot speak for a hub finding it does not hold, if it cannot.
+    fn unseen_reason(&self, report: &Report, hub: &AsffFinding) -> Option<String> {
+        let place = (hub.aws_account_id.clone(), hub.region.clone());
+        if !report.snapshot.accounts.contains(&hub.aws_account_id) {
+            return Some(format!(
+                "account {} is not in this report's scope",
+                hub.aws_account_id
+            ));
+        }
+        let in_regions = report.snapshot.regions.contains(&hub.region)
+            || report.bucket_regions.values().any(|r| *r == hub.region);
+        if !in_regions {
+            return Some(format!(
+                "region {} is not in this report's scope",
+                hub.region
+            ));
+        }
+        if let Some(errors) = self.incomplete.get(&place) {
+            return Some(format!(
+                "collection in {} {} was incomplete ({}), so its absence proves nothing",
+                place.0,
+                place.1,
+                crate::index::short_list(errors)
+            ));
+        }
+        let rule = hub.generator_id.trim_start_matches(asff::GENERATOR_PREFIX);
+        if !self.rules.contains(rule) {
+            return Some(format!(
+                "rule {rule} was not evaluated by this report's policy"
+            ));
+        }
+        None
     }
-    let rule = hub.generator_id.trim_start_matches(asff::GENERATOR_PREFIX);
-    if !rules.contains(rule) {
-        return Some(format!(
-            "rule {rule} was not evaluated by this report's policy"
-        ));
-    }
-    None
 }
 
 /// Plans one place. `hub` is what Security Hub holds there from flowaudit (any record state),
 /// read before anything is written.
 pub fn plan_place(
     report: &Report,
+    index: &ReportIndex,
     place: &Place,
     hub: &[AsffFinding],
     options: &PublishOptions,
 ) -> PlacePlan {
-    let rules: BTreeSet<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
-    // Places where something could not be evaluated: a finding's absence there is no proof.
-    let mut incomplete: BTreeMap<Place, Vec<String>> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.status == Status::Error) {
-        incomplete
-            .entry((f.account_id.clone(), asff::region_of(report, f)))
-            .or_default()
-            .push(format!("{} {}", f.rule_id, f.resource_id));
-    }
     let by_id: BTreeMap<&str, &AsffFinding> = hub.iter().map(|h| (h.id.as_str(), h)).collect();
     let mut plan = PlacePlan::default();
     let mut reported = BTreeSet::new();
-    for f in &report.findings {
-        if f.account_id != place.0 || asff::region_of(report, f) != place.1 {
-            continue;
-        }
+    let here = index
+        .by_place
+        .get(place)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for f in here.iter().map(|&i| &report.findings[i]) {
         let mut finding = asff::finding(report, f, &options.now, &options.now);
         reported.insert(finding.id.clone());
         let existing = by_id.get(finding.id.as_str()).copied();
@@ -152,7 +172,7 @@ pub fn plan_place(
         if old.record_state != "ACTIVE" || reported.contains(&old.id) {
             continue;
         }
-        match unseen_reason(report, &rules, &incomplete, old) {
+        match index.unseen_reason(report, old) {
             Some(why) => plan.left_alone.push((old.id.clone(), why)),
             None => {
                 // Gone from a complete run over its scope: fixed, or its resource deleted.

@@ -9,7 +9,7 @@ use aws_sdk_securityhub::types as hub;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Place, PlacePlan, PublishOptions, places, plan_place};
+use super::{Place, PlacePlan, PublishOptions, ReportIndex, plan_place};
 use crate::collect::pace::Pacer;
 use crate::report::Report;
 use crate::report::asff::{
@@ -59,13 +59,20 @@ pub async fn publish(
     concurrency: usize,
 ) -> Vec<PlaceOutcome> {
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    // Worked out once: each place reads only its own findings from it.
+    let index = Arc::new(ReportIndex::of(&report));
     let mut tasks = JoinSet::new();
-    for place in places(&report) {
-        let (report, hubs, options, limit) =
-            (report.clone(), hubs.clone(), options.clone(), limit.clone());
+    for place in index.places(&report) {
+        let (report, index, hubs, options, limit) = (
+            report.clone(),
+            index.clone(),
+            hubs.clone(),
+            options.clone(),
+            limit.clone(),
+        );
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            publish_place(&report, hubs.as_ref(), place, &options, dry_run).await
+            publish_place(&report, &index, hubs.as_ref(), place, &options, dry_run).await
         });
     }
     let mut outcomes = Vec::new();
@@ -82,6 +89,7 @@ pub async fn publish(
 
 async fn publish_place(
     report: &Report,
+    index: &ReportIndex,
     hubs: &dyn HubClients,
     place: Place,
     options: &PublishOptions,
@@ -109,7 +117,7 @@ async fn publish_place(
         Err(why) => {
             // Nothing could be read: plan as if the hub were empty, so that every finding
             // this report would publish there is counted as failed, and nothing archived.
-            outcome.plan = plan_place(report, &place, &[], options);
+            outcome.plan = plan_place(report, index, &place, &[], options);
             outcome.failed = failed_all(&outcome.plan, "AccountNotEntered", &why);
             return outcome;
         }
@@ -117,7 +125,7 @@ async fn publish_place(
     let existing = match existing(&client, &place, &mut outcome.requests).await {
         Ok(existing) => existing,
         Err((code, message)) => {
-            outcome.plan = plan_place(report, &place, &[], options);
+            outcome.plan = plan_place(report, index, &place, &[], options);
             outcome.plan.archive.clear();
             outcome.failed = failed_all(
                 &outcome.plan,
@@ -127,7 +135,7 @@ async fn publish_place(
             return outcome;
         }
     };
-    outcome.plan = plan_place(report, &place, &existing, options);
+    outcome.plan = plan_place(report, index, &place, &existing, options);
     if dry_run {
         return outcome;
     }
