@@ -22,6 +22,7 @@ pub use streams::STREAM_LOOKUPS_PER_GROUP;
 
 use super::clients::ClientSource;
 use crate::destination::{self, Destination};
+use crate::index::FastMap;
 use crate::snapshot::{
     ObservationError, Observations, RegionSnapshot, S3FlowLogObservation, S3PrefixObservation,
     Snapshot,
@@ -53,20 +54,26 @@ struct SubtreeTarget {
     readers: Vec<String>,
 }
 
-/// The interfaces whose streams a flow log writes.
-fn interfaces(data: &RegionSnapshot, resource_id: &str) -> Vec<String> {
-    let mut ids: Vec<String> = data
-        .network_interfaces
-        .iter()
-        .filter(|e| {
-            e.network_interface_id == resource_id
-                || e.subnet_id == resource_id
-                || e.vpc_id == resource_id
-        })
-        .map(|e| e.network_interface_id.clone())
-        .collect();
-    ids.sort();
-    ids
+/// The interfaces whose streams a flow log on each resource writes: per VPC, subnet and
+/// ENI id, the ENIs it holds, sorted. Built once per region, not scanned per flow log.
+fn interfaces_by_resource(data: &RegionSnapshot) -> FastMap<&str, Vec<String>> {
+    let mut by_resource: FastMap<&str, Vec<String>> = FastMap::default();
+    for e in &data.network_interfaces {
+        for resource in [
+            e.network_interface_id.as_str(),
+            e.subnet_id.as_str(),
+            e.vpc_id.as_str(),
+        ] {
+            by_resource
+                .entry(resource)
+                .or_default()
+                .push(e.network_interface_id.clone());
+        }
+    }
+    for ids in by_resource.values_mut() {
+        ids.sort();
+    }
+    by_resource
 }
 
 /// Observes the destinations of the snapshot's flow logs through `readers` (clients by
@@ -105,6 +112,7 @@ pub async fn observe(
         .collect();
     for account in &snapshot.accounts {
         for data in &account.regions {
+            let interfaces = interfaces_by_resource(data);
             for fl in &data.flow_logs {
                 let Ok(resolved) = destination::resolve(fl, &account.account_id, &data.region)
                 else {
@@ -162,7 +170,10 @@ pub async fn observe(
                         groups.entry((account_id, region, name)).or_default().push(
                             streams::GroupUser {
                                 flow_log_id: fl.flow_log_id.clone(),
-                                interfaces: interfaces(data, &fl.resource_id),
+                                interfaces: interfaces
+                                    .get(fl.resource_id.as_str())
+                                    .cloned()
+                                    .unwrap_or_default(),
                             },
                         )
                     }
