@@ -6,11 +6,11 @@
 //! `collection_errors`; the evaluation turns each into an `error` finding.
 
 mod accounts;
-mod attempts;
+pub(crate) mod attempts;
 pub mod clients;
 mod connectivity;
 mod ec2;
-mod errors;
+pub(crate) mod errors;
 mod firehose;
 mod logs;
 mod observe;

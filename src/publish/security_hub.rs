@@ -10,6 +10,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::{Place, PlacePlan, PublishOptions, ReportIndex, plan_place};
+use crate::collect::attempts::observed;
+use crate::collect::errors;
 use crate::collect::pace::Pacer;
 use crate::report::Report;
 use crate::report::asff::{
@@ -145,12 +147,14 @@ async fn publish_place(
         let sdk: Vec<hub::AwsSecurityFinding> = batch.iter().map(|f| to_sdk(f)).collect();
         pace.wait().await;
         outcome.requests += 1;
-        match client
-            .batch_import_findings()
-            .set_findings(Some(sdk))
-            .send()
-            .await
-        {
+        let (answer, attempts) = observed(
+            client
+                .batch_import_findings()
+                .set_findings(Some(sdk))
+                .send(),
+        )
+        .await;
+        match answer {
             Ok(answer) => {
                 for f in answer.failed_findings() {
                     outcome.failed.push(Failed {
@@ -163,7 +167,7 @@ async fn publish_place(
                 }
             }
             Err(e) => {
-                let (code, message) = describe(&e);
+                let (code, message) = errors::describe(&e, &attempts);
                 outcome.failed.extend(batch.iter().map(|f| Failed {
                     account_id: place.0.clone(),
                     region: place.1.clone(),
@@ -176,23 +180,6 @@ async fn publish_place(
     }
     outcome.failed.sort();
     outcome
-}
-
-fn describe<E, R>(e: &aws_sdk_securityhub::error::SdkError<E, R>) -> (String, String)
-where
-    E: aws_sdk_securityhub::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match e {
-        aws_sdk_securityhub::error::SdkError::ServiceError(s) => (
-            s.err().code().unwrap_or("Unknown").to_string(),
-            s.err().message().unwrap_or_default().to_string(),
-        ),
-        other => (
-            "DispatchFailure".to_string(),
-            aws_sdk_securityhub::error::DisplayErrorContext(other).to_string(),
-        ),
-    }
 }
 
 /// What the hub holds from flowaudit in one place, whatever its record state: read before
@@ -222,14 +209,16 @@ async fn existing(
     let mut token: Option<String> = None;
     loop {
         *requests += 1;
-        let page = client
-            .get_findings()
-            .filters(filters.clone())
-            .max_results(100)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| describe(&e))?;
+        let (answer, attempts) = observed(
+            client
+                .get_findings()
+                .filters(filters.clone())
+                .max_results(100)
+                .set_next_token(token.take())
+                .send(),
+        )
+        .await;
+        let page = answer.map_err(|e| errors::describe(&e, &attempts))?;
         found.extend(page.findings().iter().filter_map(from_sdk).filter(|f| {
             f.product_arn == product
                 && f.generator_id.starts_with(asff::GENERATOR_PREFIX)
