@@ -209,14 +209,14 @@ async fn existing(
     let mut token: Option<String> = None;
     loop {
         *requests += 1;
-        let (answer, attempts) = observed(
+        let (answer, attempts) = observed(Box::pin(
             client
                 .get_findings()
                 .filters(filters.clone())
                 .max_results(100)
                 .set_next_token(token.take())
                 .send(),
-        )
+        ))
         .await;
         let page = answer.map_err(|e| errors::describe(&e, &attempts))?;
         found.extend(page.findings().iter().filter_map(from_sdk).filter(|f| {
