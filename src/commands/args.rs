@@ -118,6 +118,32 @@ impl LiveArgs {
     }
 }
 
+/// How a command that is not a collection (`observe`, `publish`) calls AWS: the caller's
+/// profile, and the standard retries within a time limit.
+#[derive(clap::Args)]
+pub(crate) struct CallArgs {
+    /// AWS profile from ~/.aws/config.
+    #[arg(long)]
+    pub(crate) profile: Option<String>,
+    /// Attempts per AWS call, the first included; throttling is retried with backoff.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) max_attempts: u32,
+    /// Seconds one AWS call may take, retries included.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) operation_timeout: u64,
+}
+
+impl CallArgs {
+    pub(crate) fn sdk_options(&self) -> flowaudit::collect::SdkOptions {
+        flowaudit::collect::SdkOptions {
+            profile: self.profile.clone(),
+            retry_mode: flowaudit::collect::RetryMode::Standard,
+            max_attempts: self.max_attempts,
+            operation_timeout: std::time::Duration::from_secs(self.operation_timeout.max(1)),
+        }
+    }
+}
+
 /// What `scan` and `plan` share: the policy, the report and the exit code.
 #[derive(clap::Args)]
 pub(crate) struct ReportArgs {

@@ -112,33 +112,21 @@ pub(crate) struct ObserveArgs {
     /// Write the observed snapshot here instead of standard output.
     #[arg(long, short = 'o')]
     pub(crate) output: Option<std::path::PathBuf>,
-    /// AWS profile from ~/.aws/config.
-    #[arg(long)]
-    pub(crate) profile: Option<String>,
+    #[command(flatten)]
+    pub(crate) calls: super::args::CallArgs,
     /// How many days back, today included, a flow log's newest S3 file is searched for.
     #[arg(long, value_name = "DAYS", default_value_t = collect::DEFAULT_LOOKBACK_DAYS, value_parser = clap::value_parser!(u32).range(1..=31))]
     pub(crate) observe_days: u32,
     /// Subtrees and log groups observed at the same time.
     #[arg(long, default_value_t = 16)]
     pub(crate) concurrency: usize,
-    /// Attempts per AWS call, the first included.
-    #[arg(long, default_value_t = 5)]
-    pub(crate) max_attempts: u32,
-    /// Seconds one AWS call may take, retries included.
-    #[arg(long, default_value_t = 60)]
-    pub(crate) operation_timeout: u64,
 }
 
 /// Observes the records at the destinations of an existing snapshot's flow logs, through
 /// the caller's credentials, and writes the snapshot with its observations.
 pub(crate) fn observe(args: &ObserveArgs) -> Result<ExitCode> {
     let (mut snapshot, _) = flowaudit::snapshot::load(&args.snapshot)?;
-    let options = collect::SdkOptions {
-        profile: args.profile.clone(),
-        retry_mode: collect::RetryMode::Standard,
-        max_attempts: args.max_attempts,
-        operation_timeout: std::time::Duration::from_secs(args.operation_timeout.max(1)),
-    };
+    let options = args.calls.sdk_options();
     let observed = runtime()?.block_on(async {
         let base = SdkClients::load(&options).await;
         let regions = collect::regions(&base, &snapshot.scope.regions, false).await?;

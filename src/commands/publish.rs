@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use flowaudit::collect::{self, RetryMode, SdkClients, SdkOptions};
+use flowaudit::collect::{self, SdkClients};
 use flowaudit::publish::PublishOptions;
 use flowaudit::publish::security_hub::{self, HubClients, PlaceOutcome};
 
@@ -37,9 +37,8 @@ pub(crate) struct SecurityHubArgs {
     /// archive a finding already in the hub.
     #[arg(long)]
     include_passed: bool,
-    /// AWS profile from ~/.aws/config.
-    #[arg(long)]
-    profile: Option<String>,
+    #[command(flatten)]
+    calls: super::args::CallArgs,
     /// Role to assume in each account other than the caller's:
     /// arn:aws:iam::{account}:role/{NAME}. Security Hub takes a finding only from the
     /// account it is about.
@@ -54,12 +53,6 @@ pub(crate) struct SecurityHubArgs {
     /// Accounts and regions published at the same time.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
-    /// Attempts per AWS call, the first included; throttling is retried with backoff.
-    #[arg(long, default_value_t = 5)]
-    max_attempts: u32,
-    /// Seconds one AWS call may take, retries included.
-    #[arg(long, default_value_t = 60)]
-    operation_timeout: u64,
 }
 
 /// Clients per account: the caller's own, or a role's.
@@ -90,12 +83,7 @@ pub(crate) fn run(target: PublishTarget) -> Result<ExitCode> {
             args.report.display()
         );
     }
-    let options = SdkOptions {
-        profile: args.profile.clone(),
-        retry_mode: RetryMode::Standard,
-        max_attempts: args.max_attempts,
-        operation_timeout: std::time::Duration::from_secs(args.operation_timeout.max(1)),
-    };
+    let options = args.calls.sdk_options();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let report = Arc::new(report);
     let outcomes = runtime()?.block_on(async {
