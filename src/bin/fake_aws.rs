@@ -61,7 +61,7 @@ mod estate {
     }
 
     pub fn keeps_log_group_forever(index: usize) -> bool {
-        index % 10 == 0
+        index.is_multiple_of(10)
     }
 
     pub fn expires_bucket_early(index: usize) -> bool {

@@ -151,6 +151,15 @@ fn shared_http_client() -> aws_sdk_sts::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
     use aws_smithy_http_client::{Builder, ConnectorBuilder};
     Builder::new().build_with_connector_fn(|settings, runtime_components| {
+        // Called without settings only when a service client is built, to load the native
+        // certificates early (`validate_base_client_config`); that connector is dropped
+        // unused. Building a TLS configuration there parsed every root certificate again
+        // for every client, four clients per account and region: a quarter of a 400-pair
+        // run's CPU (docs/benchmarks.md). The certificates are loaded once anyway, on the
+        // first real connector.
+        if settings.is_none() && runtime_components.is_none() {
+            return ConnectorBuilder::default().build_http();
+        }
         let mut connector =
             ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
         connector.set_connector_settings(settings.cloned());

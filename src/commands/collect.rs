@@ -14,8 +14,8 @@ use crate::exit;
 use crate::output::write_output;
 
 pub(crate) fn collect(live: &LiveArgs, output: Option<&Path>) -> Result<ExitCode> {
-    let (_, json) = collect_live(live, Vec::new(), collect::ExtraReads::default())?;
-    write_output(output, &json)?;
+    let snapshot = collect_live(live, Vec::new(), collect::ExtraReads::default())?;
+    write_output(output, &flowaudit::snapshot::to_json(&snapshot)?)?;
     Ok(ExitCode::from(exit::OK))
 }
 

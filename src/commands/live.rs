@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, bail};
 
 use flowaudit::collect::{self, RetryMode, SdkClients, SdkOptions};
-use flowaudit::snapshot::{self, Snapshot};
+use flowaudit::snapshot::Snapshot;
 
 use super::args::{LiveArgs, RetryModeArg, parse_account};
 use crate::progress::Bar;
@@ -70,14 +70,14 @@ pub(crate) async fn enter(
     })
 }
 
-/// Collects the accounts and regions the options name. Returns the snapshot and its JSON.
+/// Collects the accounts and regions the options name.
 /// `extra_destinations` are inspected as well, although no flow log delivers to them;
 /// `needs` is what the policy needs read beyond what the flags ask for.
 pub(crate) fn collect_live(
     live: &LiveArgs,
     extra_destinations: Vec<flowaudit::destination::Destination>,
     needs: collect::ExtraReads,
-) -> Result<(Snapshot, String)> {
+) -> Result<Snapshot> {
     let collected = runtime()?.block_on(async {
         let run = enter(live, &|_, _| false).await?;
         let targets = collect::Accounts {
@@ -107,8 +107,7 @@ pub(crate) fn collect_live(
         Ok::<_, anyhow::Error>(collected)
     })?;
     tracing::info!(requests = collected.requests, "collection finished");
-    let json = snapshot::to_json(&collected.snapshot)?;
-    Ok((collected.snapshot, json))
+    Ok(collected.snapshot)
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -87,14 +87,11 @@ pub(crate) fn run(args: PlanArgs) -> Result<ExitCode> {
             warn_undocumented(&existing);
             Some(existing)
         }
-        (None, true) => Some(
-            collect_live(
-                &args.live_args,
-                document.named_destinations(),
-                super::scan::policy_needs(&policy),
-            )?
-            .0,
-        ),
+        (None, true) => Some(collect_live(
+            &args.live_args,
+            document.named_destinations(),
+            super::scan::policy_needs(&policy),
+        )?),
         (None, false) => None,
     };
     let options = flowaudit::plan::PlanOptions {

@@ -72,11 +72,17 @@ pub(crate) fn run(args: ScanArgs) -> Result<ExitCode> {
                     chosen.origin
                 );
             }
-            let (snapshot, json) = collect_live(&args.live, Vec::new(), policy_needs(&policy))?;
-            if let Some(path) = &args.save_snapshot {
-                write_output(Some(path), &json)?;
-            }
-            (snapshot, flowaudit::digest::sha256_hex(json.as_bytes()))
+            let snapshot = collect_live(&args.live, Vec::new(), policy_needs(&policy))?;
+            let digest = match &args.save_snapshot {
+                Some(path) => {
+                    let json = snapshot::to_json(&snapshot)?;
+                    write_output(Some(path), &json)?;
+                    flowaudit::digest::sha256_hex(json.as_bytes())
+                }
+                // Digested as it is serialised, never held whole.
+                None => snapshot::digest(&snapshot)?,
+            };
+            (snapshot, digest)
         }
     };
     warn_undocumented(&snapshot);

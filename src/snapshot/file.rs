@@ -132,3 +132,29 @@ pub fn to_json(snapshot: &Snapshot) -> Result<String, serde_json::Error> {
     out.push('\n');
     Ok(out)
 }
+
+/// The SHA-256 of [`to_json`]'s text, computed as it is serialised: a live scan's report
+/// names the snapshot it judged without holding its JSON (hundreds of megabytes at a
+/// thousand accounts) in memory.
+pub fn digest(snapshot: &Snapshot) -> Result<String, serde_json::Error> {
+    let mut hasher = crate::digest::Sha256Writer::default();
+    serde_json::to_writer_pretty(&mut hasher, snapshot)?;
+    std::io::Write::write_all(&mut hasher, b"\n").map_err(serde_json::Error::io)?;
+    Ok(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_streamed_digest_is_the_digest_of_the_saved_text() {
+        let mut snapshot = Snapshot::empty("2026-12-01T00:00:00Z".to_string());
+        snapshot.scope.regions = vec!["eu-west-1".to_string(), "us-east-1".to_string()];
+        let json = to_json(&snapshot).unwrap();
+        assert_eq!(
+            digest(&snapshot).unwrap(),
+            crate::digest::sha256_hex(json.as_bytes())
+        );
+    }
+}

@@ -9,7 +9,7 @@ mod observation;
 mod undocumented;
 
 pub use checked::parse_lifecycle_date;
-pub use file::{SnapshotError, load, parse, to_json};
+pub use file::{SnapshotError, digest, load, parse, to_json};
 pub use model::*;
 pub use observation::*;
 pub use undocumented::undocumented_values;
