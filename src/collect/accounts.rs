@@ -90,7 +90,8 @@ pub async fn enter_accounts(
         let (caller, id, region) = (caller.to_string(), account.clone(), region.to_string());
         let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            enter_account(&base, &caller, &id, role.as_ref(), &region).await
+            // Boxed once running (see `collect_accounts`).
+            Box::pin(enter_account(&base, &caller, &id, role.as_ref(), &region)).await
         });
         task_accounts.insert(task.id(), account.clone());
     }

@@ -391,7 +391,16 @@ pub async fn collect_accounts(
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = limit.acquire_owned().await.ok();
-                let out = collect_region(clients, account.clone(), region.clone(), reads).await;
+                // A task's future is allocated when it is spawned, and an SDK call's future
+                // is large: unboxed, 17,000 waiting pairs held about 330 MB before any ran.
+                // Boxed here, only the pairs running hold theirs.
+                let out = Box::pin(collect_region(
+                    clients,
+                    account.clone(),
+                    region.clone(),
+                    reads,
+                ))
+                .await;
                 let d = &out.data;
                 progress.region_done(
                     &account,
@@ -429,7 +438,7 @@ pub async fn collect_accounts(
             let _permit = limit.acquire_owned().await.ok();
             let mut out = RegionOutcome::new(&region);
             let c = clients.region(&region);
-            logs::look_up(&c.logs, &account, &region, &names, &mut out).await;
+            Box::pin(logs::look_up(&c.logs, &account, &region, &names, &mut out)).await;
             out.data
                 .log_groups
                 .sort_by(|a, b| a.log_group_name.cmp(&b.log_group_name));
@@ -486,7 +495,7 @@ pub async fn collect_accounts(
         );
         listing.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let owned = s3::owned_buckets(clients.as_ref(), &home, &account).await;
+            let owned = Box::pin(s3::owned_buckets(clients.as_ref(), &home, &account)).await;
             (account, owned)
         });
     }
@@ -523,7 +532,7 @@ pub async fn collect_accounts(
         let progress = progress.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let mut out = inspect_bucket_once(&readers, &home, &name).await;
+            let mut out = Box::pin(inspect_bucket_once(&readers, &home, &name)).await;
             out.bucket.owner_account_id = owner;
             progress.bucket_done(&name);
             out

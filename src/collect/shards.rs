@@ -100,8 +100,14 @@ pub async fn collect_to_shards(
         let (limit, regions, at) = (limit.clone(), regions.clone(), options.collected_at.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let collected =
-                collect_accounts(accounts, &regions, per_account, at, Arc::new(Quiet)).await;
+            let collected = Box::pin(collect_accounts(
+                accounts,
+                &regions,
+                per_account,
+                at,
+                Arc::new(Quiet),
+            ))
+            .await;
             (account, collected)
         });
     }

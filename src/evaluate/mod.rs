@@ -101,6 +101,41 @@ fn sort_findings(findings: &mut Vec<Finding>) {
             (&x.resource_id, &x.message, a.2).cmp(&(&y.resource_id, &y.message, b.2))
         })
     });
-    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
-    findings.extend(order.into_iter().filter_map(|(_, _, i)| slots[i].take()));
+    let order: Vec<usize> = order.into_iter().map(|(_, _, i)| i).collect();
+    permute_in_place(findings, order);
+}
+
+/// Puts `items[order[k]]` at position `k` for every `k`, by swaps along the permutation's
+/// cycles: a thousand accounts' findings are not held twice while they are reordered.
+fn permute_in_place<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut k = start;
+        while order[k] != DONE {
+            let from = order[k];
+            order[k] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(k, from);
+            k = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod permutation_tests {
+    use super::permute_in_place;
+
+    #[test]
+    fn every_item_lands_where_the_order_says() {
+        let orders: [&[usize]; 5] = [&[], &[0], &[1, 0], &[2, 0, 1], &[3, 4, 0, 1, 2, 5]];
+        for order in orders {
+            let items: Vec<char> = ('a'..).take(order.len()).collect();
+            let mut permuted = items.clone();
+            permute_in_place(&mut permuted, order.to_vec());
+            let expected: Vec<char> = order.iter().map(|&i| items[i]).collect();
+            assert_eq!(permuted, expected, "order {order:?}");
+        }
+    }
 }

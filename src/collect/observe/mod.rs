@@ -219,7 +219,7 @@ pub async fn observe(
             .collect();
         s3_tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            observe_subtree(&tree, &readers, &home, lookback_days, now).await
+            Box::pin(observe_subtree(&tree, &readers, &home, lookback_days, now)).await
         });
     }
     let mut group_tasks = JoinSet::new();
@@ -232,13 +232,13 @@ pub async fn observe(
             let mut requests = 0;
             let seen = match client {
                 Some(client) => {
-                    streams::observe_group(
+                    Box::pin(streams::observe_group(
                         &client,
                         (&account_id, &region, &name),
                         &users,
                         now,
                         &mut requests,
-                    )
+                    ))
                     .await
                 }
                 None => streams::failed(
