@@ -78,12 +78,12 @@ pub fn apply(
         let due = deadlines
             .get(&f.severity)
             .and_then(|days| first_seen.checked_add_days(Days::new(u64::from(*days))));
-        f.history = Some(History {
+        f.history = Some(Box::new(History {
             first_seen: first_seen.format("%Y-%m-%d").to_string(),
             age_days: (today - first_seen).num_days(),
             due: due.map(|d| d.format("%Y-%m-%d").to_string()),
             overdue: due.is_some_and(|d| today > d),
-        });
+        }));
     }
 }
 

@@ -2,6 +2,7 @@
 //! proven with sts:GetCallerIdentity.
 
 use super::*;
+use crate::collect::pace::{ASSUME_ROLE_PER_SECOND, SharedPacer};
 
 /// How to enter accounts other than the caller's.
 #[derive(Debug, Clone)]
@@ -21,6 +22,18 @@ pub async fn enter_account(
     account_id: &str,
     role: Option<&RoleEntry>,
     region: &str,
+) -> AccountTarget {
+    enter_account_paced(base, caller, account_id, role, region, None).await
+}
+
+/// [`enter_account`], waiting for a slot of `pace` before the role is assumed.
+async fn enter_account_paced(
+    base: &SdkClients,
+    caller: &str,
+    account_id: &str,
+    role: Option<&RoleEntry>,
+    region: &str,
+    pace: Option<&SharedPacer>,
 ) -> AccountTarget {
     let failed = |message: String, arn: &str| AccountTarget {
         account_id: account_id.to_string(),
@@ -44,6 +57,10 @@ pub async fn enter_account(
     let assumed = base
         .assume_role(&arn, &role.session_name, role.external_id.as_deref())
         .await;
+    if let Some(pace) = pace {
+        pace.wait().await;
+    }
+    // The role is assumed by this first call's credential fetch.
     let (answer, attempts) =
         attempts::observed(assumed.sts(region).get_caller_identity().send()).await;
     match answer {
@@ -70,7 +87,10 @@ pub async fn enter_account(
     }
 }
 
-/// Enters every account, at most `concurrency` at a time; returns them in account order.
+/// Enters every account, at most `concurrency` at a time and the roles at STS's pace (see
+/// `pace::ASSUME_ROLE_PER_SECOND`): unpaced, 512 accounts entered at once drew throttling
+/// that outlasted the SDK's retry quota, and those accounts went unscanned. Returns them in
+/// account order.
 /// The caller's own account is read with the caller's own credentials: a management
 /// account need not hold the member role.
 pub async fn enter_accounts(
@@ -82,16 +102,25 @@ pub async fn enter_accounts(
     concurrency: usize,
 ) -> Vec<AccountTarget> {
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    let pace = Arc::new(SharedPacer::per_second(ASSUME_ROLE_PER_SECOND));
     let mut tasks = JoinSet::new();
     let mut task_accounts = BTreeMap::new();
     for account in accounts {
         let role = role.clone().filter(|_| account != caller);
-        let (base, limit) = (base.clone(), limit.clone());
+        let (base, limit, pace) = (base.clone(), limit.clone(), pace.clone());
         let (caller, id, region) = (caller.to_string(), account.clone(), region.to_string());
         let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
             // Boxed once running (see `collect_accounts`).
-            Box::pin(enter_account(&base, &caller, &id, role.as_ref(), &region)).await
+            Box::pin(enter_account_paced(
+                &base,
+                &caller,
+                &id,
+                role.as_ref(),
+                &region,
+                Some(&pace),
+            ))
+            .await
         });
         task_accounts.insert(task.id(), account.clone());
     }

@@ -63,7 +63,7 @@ pub fn evaluate(snapshot: &Snapshot, policy: &Policy, today: NaiveDate) -> Evalu
 /// Sorts findings by rule id, account, region, resource and message. The rule and the
 /// (account, region) place are ranked once, so that most comparisons are of integers
 /// rather than of the long strings that equal prefixes would make them compare.
-fn sort_findings(findings: &mut Vec<Finding>) {
+fn sort_findings(findings: &mut [Finding]) {
     // Few distinct values: deduplicate by hash, then sort those.
     let rule_ids: FastSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
     let rule_ids: BTreeSet<&str> = rule_ids.into_iter().collect();

@@ -75,13 +75,13 @@ pub(super) fn apply(
         if let Some(i) = active {
             matched[i] += 1;
             f.status = Status::Waived;
-            f.waiver = Some(compiled[i].reference());
+            f.waiver = Some(Box::new(compiled[i].reference()));
         } else if let Some(i) = expired {
             matched[i] += 1;
             let w = compiled[i].reference();
             f.message
                 .push_str(&format!(" (a waiver for this expired on {})", w.expires));
-            f.waiver = Some(w);
+            f.waiver = Some(Box::new(w));
         }
     }
     compiled

@@ -193,7 +193,7 @@ pub fn locate_findings(
             None => None,
         };
         if let Some(address) = address {
-            f.source = files.locate(&address);
+            f.source = files.locate(&address).map(Box::new);
         }
     }
 }

@@ -141,7 +141,7 @@ fn not_counted_heading(report: &Report) -> Option<String> {
 /// A finding's place in the Terraform configuration, `file:line`, when a plan knows it.
 fn source_text(f: &Finding) -> Option<String> {
     f.source
-        .as_ref()
+        .as_deref()
         .map(crate::findings::SourceLocation::file_line)
 }
 
