@@ -142,14 +142,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     });
                     for e in 0..5 {
                         r.network_interfaces.push(NetworkInterface {
-                            network_interface_id: format!("eni-{a:02x}{v:011x}{s:02x}{e:02x}"),
-                            subnet_id: subnet_id.clone(),
-                            vpc_id: vpc_id.clone(),
+                            network_interface_id: format!("eni-{a:02x}{v:011x}{s:02x}{e:02x}")
+                                .into(),
+                            subnet_id: subnet_id.as_str().into(),
+                            vpc_id: vpc_id.as_str().into(),
                             interface_type: Some("interface".into()),
                             requester_managed: false,
                             status: Some("in-use".into()),
                             description: None,
-                            owner_id: Some(account_id.clone()),
+                            owner_id: Some(account_id.as_str().into()),
                             attachment: None,
                         });
                     }

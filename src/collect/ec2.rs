@@ -1,6 +1,7 @@
 //! EC2: VPCs, subnets, ENIs and flow logs, each listed once per region, page by page.
 
 use aws_sdk_ec2::types as ec2;
+use compact_str::CompactString;
 
 use super::RegionOutcome;
 use super::errors::Call;
@@ -49,19 +50,20 @@ pub fn subnet(x: &ec2::Subnet) -> Subnet {
 }
 
 pub fn network_interface(e: &ec2::NetworkInterface) -> NetworkInterface {
+    let text = |value: Option<&str>| value.map(CompactString::from);
     NetworkInterface {
-        network_interface_id: e.network_interface_id().unwrap_or_default().to_string(),
-        subnet_id: e.subnet_id().unwrap_or_default().to_string(),
-        vpc_id: e.vpc_id().unwrap_or_default().to_string(),
-        interface_type: e.interface_type().map(|t| t.as_str().to_string()),
+        network_interface_id: e.network_interface_id().unwrap_or_default().into(),
+        subnet_id: e.subnet_id().unwrap_or_default().into(),
+        vpc_id: e.vpc_id().unwrap_or_default().into(),
+        interface_type: text(e.interface_type().map(|t| t.as_str())),
         requester_managed: e.requester_managed().unwrap_or(false),
-        status: e.status().map(|t| t.as_str().to_string()),
-        description: s(e.description()).filter(|d| !d.is_empty()),
-        owner_id: s(e.owner_id()),
+        status: text(e.status().map(|t| t.as_str())),
+        description: text(e.description()).filter(|d| !d.is_empty()),
+        owner_id: text(e.owner_id()),
         attachment: e.attachment().map(|a| NetworkInterfaceAttachment {
-            instance_id: s(a.instance_id()),
-            instance_owner_id: s(a.instance_owner_id()),
-            status: a.status().map(|t| t.as_str().to_string()),
+            instance_id: text(a.instance_id()),
+            instance_owner_id: text(a.instance_owner_id()),
+            status: text(a.status().map(|t| t.as_str())),
         }),
     }
 }

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::checked;
@@ -478,33 +479,37 @@ pub struct Subnet {
     pub tags: Vec<Tag>,
 }
 
+/// One DescribeNetworkInterfaces record. ENIs are most of an estate (510,000 of 714,000
+/// resources in the 1,000-account benchmark), so their text is `CompactString`: ids, account
+/// ids and states (up to 24 bytes) are held inline rather than as one allocation each,
+/// about 150 MB less at that scale. It reads and writes as a JSON string like any other.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkInterface {
     #[serde(rename = "NetworkInterfaceId")]
-    pub network_interface_id: String,
+    pub network_interface_id: CompactString,
     #[serde(rename = "SubnetId")]
-    pub subnet_id: String,
+    pub subnet_id: CompactString,
     #[serde(rename = "VpcId")]
-    pub vpc_id: String,
+    pub vpc_id: CompactString,
     #[serde(
         rename = "InterfaceType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub interface_type: Option<String>,
+    pub interface_type: Option<CompactString>,
     #[serde(rename = "RequesterManaged", default)]
     pub requester_managed: bool,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     #[serde(
         rename = "Description",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     #[serde(rename = "OwnerId", default, skip_serializing_if = "Option::is_none")]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<CompactString>,
     #[serde(
         rename = "Attachment",
         default,
@@ -521,15 +526,15 @@ pub struct NetworkInterfaceAttachment {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<CompactString>,
     #[serde(
         rename = "InstanceOwnerId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub instance_owner_id: Option<String>,
+    pub instance_owner_id: Option<CompactString>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
 }
 
 /// One DescribeFlowLogs record.

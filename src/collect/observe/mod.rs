@@ -67,7 +67,7 @@ fn interfaces_by_resource(data: &RegionSnapshot) -> FastMap<&str, Vec<String>> {
             by_resource
                 .entry(resource)
                 .or_default()
-                .push(e.network_interface_id.clone());
+                .push(e.network_interface_id.to_string());
         }
     }
     for ids in by_resource.values_mut() {

@@ -153,7 +153,7 @@ impl Builder<'_> {
         i: usize,
         record: impl FnOnce(String) -> T,
         list: impl Fn(&mut RegionSnapshot) -> &mut Option<Vec<T>>,
-        id: impl Fn(&T) -> &String,
+        id: impl Fn(&T) -> &str,
     ) {
         if self.inst(i).deleted() {
             return self.remove(i, list, id);
@@ -170,7 +170,7 @@ impl Builder<'_> {
         &mut self,
         i: usize,
         list: impl Fn(&mut RegionSnapshot) -> &mut Option<Vec<T>>,
-        id: impl Fn(&T) -> &String,
+        id: impl Fn(&T) -> &str,
     ) {
         let region = self.regions[i].clone();
         let before = self.before_id(i, "id");

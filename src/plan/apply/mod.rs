@@ -630,12 +630,12 @@ pub(super) fn upsert<T>(
     items: &mut Vec<T>,
     record: Option<T>,
     before: Option<&str>,
-    id: impl Fn(&T) -> &String,
+    id: impl Fn(&T) -> &str,
 ) {
-    let new_id = record.as_ref().map(|r| id(r).clone());
+    let new_id = record.as_ref().map(|r| id(r).to_string());
     items.retain(|item| {
         let item_id = id(item);
-        Some(item_id.as_str()) != before && Some(item_id) != new_id.as_ref()
+        Some(item_id) != before && Some(item_id) != new_id.as_deref()
     });
     items.extend(record);
 }

@@ -77,16 +77,17 @@ impl Builder<'_> {
             let id = self.ids[i].clone();
             let subnet = self.container(i, "subnet_id", &["aws_subnet"], "subnet");
             let record = subnet.map(|subnet_id| NetworkInterface {
-                network_interface_id: id.clone(),
+                network_interface_id: id.as_str().into(),
                 vpc_id: self
                     .snapshot_subnet_vpc(&region, &subnet_id)
-                    .unwrap_or_default(),
-                subnet_id,
-                interface_type: Some("interface".to_string()),
+                    .unwrap_or_default()
+                    .into(),
+                subnet_id: subnet_id.into(),
+                interface_type: Some("interface".into()),
                 requester_managed: false,
-                status: Some("available".to_string()),
+                status: Some("available".into()),
                 description: None,
-                owner_id: Some(self.account.clone()),
+                owner_id: Some(self.account.as_str().into()),
                 attachment: None,
             });
             let enis = &mut self.region_mut(&region).network_interfaces;
@@ -120,7 +121,7 @@ pub(super) fn remove_contents(region: &mut RegionSnapshot, container: &str) {
             .network_interfaces
             .iter()
             .filter(|e| inside(&e.vpc_id, &e.subnet_id))
-            .map(|e| e.network_interface_id.clone()),
+            .map(|e| e.network_interface_id.to_string()),
     );
     region.subnets.retain(|s| s.vpc_id != container);
     region
