@@ -2,7 +2,7 @@
 //! proven with sts:GetCallerIdentity.
 
 use super::*;
-use crate::collect::pace::{ASSUME_ROLE_PER_SECOND, SharedPacer};
+use crate::collect::pace::{ASSUME_ROLE_PER_SECOND, Pacer};
 
 /// How to enter accounts other than the caller's.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ async fn enter_account_paced(
     account_id: &str,
     role: Option<&RoleEntry>,
     region: &str,
-    pace: Option<&SharedPacer>,
+    pace: Option<&Pacer>,
 ) -> AccountTarget {
     let failed = |message: String, arn: &str| AccountTarget {
         account_id: account_id.to_string(),
@@ -102,7 +102,7 @@ pub async fn enter_accounts(
     concurrency: usize,
 ) -> Vec<AccountTarget> {
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    let pace = Arc::new(SharedPacer::per_second(ASSUME_ROLE_PER_SECOND));
+    let pace = Arc::new(Pacer::per_second(ASSUME_ROLE_PER_SECOND));
     let mut tasks = JoinSet::new();
     let mut task_accounts = BTreeMap::new();
     for account in accounts {

@@ -37,7 +37,7 @@ pub async fn collect(
     client: &aws_sdk_ec2::Client,
     account_id: &str,
     region: &str,
-    pace: &mut Pacer,
+    pace: &Pacer,
     out: &mut RegionOutcome,
 ) {
     let call = ec2_call(account_id, region);
@@ -127,7 +127,7 @@ pub async fn collect(
 async fn vpn_gateways<'a>(
     client: &aws_sdk_ec2::Client,
     call: &impl Fn(&'static str) -> super::errors::Call<'a>,
-    pace: &mut Pacer,
+    pace: &Pacer,
     out: &mut RegionOutcome,
 ) {
     pace.wait().await;

@@ -153,7 +153,7 @@ pub async fn collect(
 ) {
     let call = ec2_call(account_id, region);
     // The lists share EC2's Describe* rate.
-    let mut pace = Pacer::per_second(EC2_DESCRIBE_PER_SECOND);
+    let pace = Pacer::per_second(EC2_DESCRIBE_PER_SECOND);
     list_pages!(
         out,
         pace,
@@ -201,9 +201,9 @@ pub async fn collect(
     if out.unreachable {
         return;
     }
-    transit_gateways(client, account_id, region, connectivity, &mut pace, out).await;
+    transit_gateways(client, account_id, region, connectivity, &pace, out).await;
     if connectivity && !out.unreachable {
-        super::connectivity::collect(client, account_id, region, &mut pace, out).await;
+        super::connectivity::collect(client, account_id, region, &pace, out).await;
     }
 }
 
@@ -216,7 +216,7 @@ async fn transit_gateways(
     account_id: &str,
     region: &str,
     connectivity: bool,
-    pace: &mut Pacer,
+    pace: &Pacer,
     out: &mut RegionOutcome,
 ) {
     let call = ec2_call(account_id, region);

@@ -34,7 +34,7 @@ pub async fn collect(
     out: &mut RegionOutcome,
 ) {
     let call = Call::recorder(account_id, region, "logs")("DescribeLogGroups", None);
-    let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
+    let pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
     list_pages!(
         out,
         pace,
@@ -59,7 +59,7 @@ pub async fn look_up(
     names: &[String],
     out: &mut RegionOutcome,
 ) {
-    let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
+    let pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
     let record = Call::recorder(account_id, region, "logs");
     for name in names {
         if out.unreachable {

@@ -20,39 +20,17 @@ pub const DESCRIBE_LOG_GROUPS_PER_SECOND: u32 = 5;
 /// tools share. A thousand accounts are entered in under 4 s.
 pub const ASSUME_ROLE_PER_SECOND: u32 = 300;
 
-/// Spaces successive calls at least `1 / per_second` apart.
+/// Spaces calls at least `1 / per_second` apart, whether one task makes them one after
+/// another (a region's listings) or many tasks share one quota (`AssumeRole` from the caller
+/// into every member account): each call books the next free slot and waits for it.
 pub struct Pacer {
     interval: Duration,
-    next: Option<Instant>,
+    next: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Pacer {
     pub fn per_second(calls: u32) -> Pacer {
         Pacer {
-            interval: Duration::from_secs(1) / calls.max(1),
-            next: None,
-        }
-    }
-
-    /// Waits until the next call may be made, and books the one after it.
-    pub async fn wait(&mut self) {
-        if let Some(next) = self.next {
-            tokio::time::sleep_until(next).await;
-        }
-        self.next = Some(Instant::now() + self.interval);
-    }
-}
-
-/// Spaces calls that many tasks make at once against one quota, such as `AssumeRole` from
-/// the caller into every member account: each caller waits for its own slot.
-pub struct SharedPacer {
-    interval: Duration,
-    next: std::sync::Mutex<Option<Instant>>,
-}
-
-impl SharedPacer {
-    pub fn per_second(calls: u32) -> SharedPacer {
-        SharedPacer {
             interval: Duration::from_secs(1) / calls.max(1),
             next: std::sync::Mutex::new(None),
         }
@@ -80,7 +58,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn calls_are_spaced_by_the_rate() {
-        let mut pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
+        let pace = Pacer::per_second(DESCRIBE_LOG_GROUPS_PER_SECOND);
         let start = Instant::now();
         for _ in 0..6 {
             pace.wait().await;
@@ -91,7 +69,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn tasks_sharing_a_pacer_take_turns() {
-        let pace = std::sync::Arc::new(SharedPacer::per_second(10));
+        let pace = std::sync::Arc::new(Pacer::per_second(10));
         let start = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..11 {

@@ -49,7 +49,7 @@ macro_rules! read_rules {
     ($call:expr, $pages:expr, $list_op:literal, |$id:ident| $get:expr, $get_op:literal) => {{
         let mut requests = 0;
         let mut errors = Vec::new();
-        let mut pace = Pacer::per_second(CALLS_PER_SECOND);
+        let pace = Pacer::per_second(CALLS_PER_SECOND);
         let mut names: Vec<(String, Option<String>)> = Vec::new();
         let mut pages = $pages.into_paginator().send();
         let mut failed = false;

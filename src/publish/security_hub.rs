@@ -142,7 +142,7 @@ async fn publish_place(
         return outcome;
     }
     let imports: Vec<&AsffFinding> = outcome.plan.imports().collect();
-    let mut pace = Pacer::per_second(IMPORTS_PER_SECOND);
+    let pace = Pacer::per_second(IMPORTS_PER_SECOND);
     for batch in imports.chunks(BATCH) {
         let sdk: Vec<hub::AwsSecurityFinding> = batch.iter().map(|f| to_sdk(f)).collect();
         pace.wait().await;
