@@ -12,8 +12,8 @@
 //!   read from the access key in its SigV4 `Authorization` header.
 //!
 //! `GET /fake-aws/stats` answers what was served (requests by operation, retries as the
-//! SDK's `amz-sdk-request` header counts them, throttles, AssumeRole calls);
-//! `POST /fake-aws/reset` zeroes it. `--ground-truth` prints the failing findings the
+//! SDK's `amz-sdk-request` header counts them, throttles, AssumeRole calls) since it
+//! started. `--ground-truth` prints the failing findings the
 //! estate must produce under `policies/baseline.yaml`, for the benchmark to compare.
 //!
 //! Built only with the `fake-aws` feature; not part of the product.
@@ -158,21 +158,6 @@ impl Server {
             "by_operation": &*ops,
         })
         .to_string()
-    }
-
-    fn reset(&self) {
-        self.stats.requests.store(0, Ordering::Relaxed);
-        self.stats.retries.store(0, Ordering::Relaxed);
-        self.stats.throttled.store(0, Ordering::Relaxed);
-        self.stats
-            .by_operation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
-        self.buckets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
     }
 }
 
@@ -355,6 +340,14 @@ fn account_of(key: &str) -> String {
     }
 }
 
+/// The attempt number in the SDK's `amz-sdk-request: attempt=N; max=M` header.
+fn sdk_attempt(value: &str) -> Option<u32> {
+    value
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("attempt="))
+        .and_then(|n| n.parse().ok())
+}
+
 fn handle(server: &Server, request: &Request) -> Response {
     if request.path.starts_with("/fake-aws/") {
         return match (request.method.as_str(), request.path.as_str()) {
@@ -363,10 +356,6 @@ fn handle(server: &Server, request: &Request) -> Response {
                 content_type: "application/json",
                 body: server.stats_json(),
             },
-            ("POST", "/fake-aws/reset") => {
-                server.reset();
-                json("{}".to_string())
-            }
             _ => not_found(&request.path),
         };
     }
@@ -376,7 +365,8 @@ fn handle(server: &Server, request: &Request) -> Response {
     let account = account_of(key);
     if request
         .header("amz-sdk-request")
-        .is_some_and(|v| !v.contains("attempt=1;") && !v.starts_with("attempt=1"))
+        .and_then(sdk_attempt)
+        .is_some_and(|attempt| attempt > 1)
     {
         server.stats.retries.fetch_add(1, Ordering::Relaxed);
     }
@@ -594,5 +584,19 @@ fn main() {
     for stream in listener.incoming().flatten() {
         let server = server.clone();
         std::thread::spawn(move || serve(server, stream));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sdk_attempt;
+
+    #[test]
+    fn the_attempt_is_read_from_the_sdk_header() {
+        assert_eq!(sdk_attempt("attempt=1; max=5"), Some(1));
+        assert_eq!(sdk_attempt("attempt=12; max=20"), Some(12));
+        assert_eq!(sdk_attempt("max=5; attempt=2"), Some(2));
+        assert_eq!(sdk_attempt("ttl=20261201T000000Z; attempt=3; max=5"), Some(3));
+        assert_eq!(sdk_attempt("nonsense"), None);
     }
 }
