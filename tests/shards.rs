@@ -52,17 +52,8 @@ fn shards_in(dir: &Path) -> Vec<String> {
 fn findings_of(dir: &Path) -> Value {
     let run: Run = flowaudit()
         .current_dir(root())
-        .args([
-            "scan",
-            "--shards-dir",
-            &dir.to_string_lossy(),
-            "--policy",
-            "fixtures/policies/live.yaml",
-            "--format",
-            "json",
-            "--date",
-            DATE,
-        ])
+        .args(live_scan_args())
+        .args(["--shards-dir", &dir.to_string_lossy()])
         .output()
         .expect("flowaudit runs")
         .into();

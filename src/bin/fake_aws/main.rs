@@ -596,7 +596,10 @@ mod tests {
         assert_eq!(sdk_attempt("attempt=1; max=5"), Some(1));
         assert_eq!(sdk_attempt("attempt=12; max=20"), Some(12));
         assert_eq!(sdk_attempt("max=5; attempt=2"), Some(2));
-        assert_eq!(sdk_attempt("ttl=20261201T000000Z; attempt=3; max=5"), Some(3));
+        assert_eq!(
+            sdk_attempt("ttl=20261201T000000Z; attempt=3; max=5"),
+            Some(3)
+        );
         assert_eq!(sdk_attempt("nonsense"), None);
     }
 }
